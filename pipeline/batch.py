@@ -1,0 +1,179 @@
+"""Batch runs: many files -> one set of tables, robust, streaming and parallel.
+
+One bad file never stops a batch: it becomes a ``documents`` row with
+``status=error`` and the reason. Rows are streamed to temporary CSV files as
+documents finish (in input order, so output bytes do not depend on timing) and
+renamed into place at the end; Parquet and XLSX are derived from the finished
+CSVs. ``--jobs N`` runs the same pure per-document function in N processes,
+each building its rules and spaCy pipeline once.
+"""
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .errors import InputError, MedmineError
+from .tables import COLUMNS, error_rows
+
+SUFFIXES = {".txt", ".md", ".html", ".htm"}
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    doc_id: str
+    note: str = ""
+    size: int = 0
+
+
+@dataclass
+class Summary:
+    ok: int = 0
+    failed: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def collect(paths: Iterable[str | Path], pattern: str = "*") -> list[Job]:
+    """Files named or found under folders (recursively), with unique doc ids."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob(pattern)) if p.is_file() and p.suffix.lower() in SUFFIXES)
+        elif path.exists():
+            files.append(path)
+        else:
+            matches = sorted(Path().glob(str(raw))) if any(c in str(raw) for c in "*?[") else []
+            if not matches:
+                raise InputError(f"{raw}: no such file or folder")
+            files.extend(p for p in matches if p.is_file())
+    jobs, seen = [], {}
+    for path in files:
+        stem = path.stem
+        count = seen.get(stem, 0) + 1
+        seen[stem] = count
+        doc_id, note = (stem, "") if count == 1 else (f"{stem}~{count}", f"duplicate file name stem {stem!r}: doc_id renamed")
+        size = path.stat().st_size if path.exists() else 0
+        jobs.append(Job(str(path), doc_id, note, size))
+    return jobs
+
+
+_RULES_DIR: str | None = None
+
+
+def _init_worker(rules_dir: str | None) -> None:
+    """Each worker loads the rules and builds the pipeline once, before its first file."""
+    global _RULES_DIR
+    _RULES_DIR = rules_dir
+    from .extracting import build_nlp
+    from .rules import load_rules
+
+    build_nlp(load_rules(rules_dir))
+
+
+def process(job: Job, rules_dir: str | None = None) -> dict[str, list[dict]]:
+    """Extract one file; any failure becomes an error row, never an exception."""
+    from .extracting import extract_path
+
+    try:
+        rows = extract_path(job.path, doc_id=job.doc_id, rules_dir=rules_dir or _RULES_DIR)
+    except MedmineError as exc:
+        rows = error_rows(job.doc_id, job.path, str(exc.message))
+    except Exception as exc:  # one bad article must never stop a batch
+        rows = error_rows(job.doc_id, job.path, f"internal error: {type(exc).__name__}: {exc}")
+    if job.note:
+        rows["documents"][0]["error"] = "; ".join(filter(None, [rows["documents"][0]["error"], job.note]))
+    return rows
+
+
+class StreamingWriter:
+    """Appends rows to one temporary CSV per table; ``commit`` renames them into place."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.files, self.writers, self.counts = {}, {}, {}
+        for table, columns in COLUMNS.items():
+            handle = open(out_dir / f".{table}.csv.tmp", "w", encoding="utf-8", newline="")
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            self.files[table], self.writers[table], self.counts[table] = handle, writer, 0
+
+    def write(self, rows: dict[str, list[dict]]) -> None:
+        for table, writer in self.writers.items():
+            for row in rows.get(table, []):
+                writer.writerow(["" if row.get(c) is None else row.get(c, "") for c in COLUMNS[table]])
+                self.counts[table] += 1
+
+    def commit(self) -> list[Path]:
+        paths = []
+        for table, handle in self.files.items():
+            handle.close()
+            final = self.out_dir / f"{table}.csv"
+            os.replace(self.out_dir / f".{table}.csv.tmp", final)
+            paths.append(final)
+        return paths
+
+    def abort(self) -> None:
+        for table, handle in self.files.items():
+            handle.close()
+            tmp = self.out_dir / f".{table}.csv.tmp"
+            if tmp.exists():
+                tmp.unlink()
+
+
+def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tuple[Job, dict]]:
+    if n_jobs <= 1:
+        _init_worker(rules_dir)
+        for job in jobs:
+            yield job, process(job, rules_dir)
+        return
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(n_jobs, initializer=_init_worker, initargs=(rules_dir,)) as pool:
+        for job, rows in zip(jobs, pool.imap(process, jobs, chunksize=4)):
+            yield job, rows
+
+
+def run_batch(jobs: list[Job], out_dir: Path, rules_dir: str | None = None, n_jobs: int = 1,
+              on_document: Callable[[Job, dict], None] | None = None) -> Summary:
+    """Process every job, streaming rows to ``out_dir``; returns counts for the summary."""
+    started = time.perf_counter()
+    writer = StreamingWriter(out_dir)
+    summary = Summary()
+    try:
+        for job, rows in _results(jobs, rules_dir, n_jobs):
+            writer.write(rows)
+            failed = rows["documents"][0]["status"] != "ok"
+            summary.failed += failed
+            summary.ok += not failed
+            summary.bytes += job.size
+            if job.note:
+                summary.notes.append(f"{job.path}: {job.note} -> {job.doc_id}")
+            if on_document:
+                on_document(job, rows)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    summary.rows = {t: n for t, n in writer.counts.items()}
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def derive_formats(out_dir: Path, formats: Iterable[str]) -> list[Path]:
+    """Parquet and XLSX copies of the finished CSVs (read back table by table)."""
+    import pandas as pd
+
+    from .tables import write_tables
+
+    frames = {t: pd.read_csv(out_dir / f"{t}.csv", dtype=str, keep_default_na=False) for t in COLUMNS}
+    wanted = tuple(f for f in formats if f != "csv")
+    return write_tables(frames, out_dir, formats=wanted) if wanted else []

@@ -1,0 +1,69 @@
+"""``medmine run``: batch-extract tables from article files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+from rich.table import Table
+
+from ..batch import collect, derive_formats, run_batch
+from ..errors import InputError
+from . import app
+from .common import RULES_OPTION, rules_or_exit
+
+DEFAULT_CORPUS = Path("corpus/articles")
+
+
+@app.command("run")
+def run_command(
+    paths: list[Path] = typer.Argument(None, help="Files, folders (searched recursively) or globs. "
+                                                  "Default: corpus/articles."),
+    out: Path = typer.Option(Path("outputs"), "-o", "--out", help="Output folder."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes."),
+    glob: str = typer.Option("*", "--glob", help="File name pattern inside folders, e.g. '*.html'."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if any document failed."),
+    formats: str = typer.Option("csv,parquet,xlsx", "--formats", help="Comma-separated: csv,parquet,xlsx."),
+    rules: Path = RULES_OPTION,
+) -> None:
+    """Read articles, extract every table, write them to OUT (CSV, Parquet, XLSX)."""
+    console = Console(stderr=True)
+    ruleset = rules_or_exit(rules)
+    inputs = paths or [DEFAULT_CORPUS]
+    job_list = collect(inputs, glob)
+    if not job_list:
+        raise InputError(f"no .txt/.md/.html files found in {', '.join(map(str, inputs))}")
+    errors = {"n": 0}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[speed]}"), TextColumn("[red]{task.fields[errors]} errors"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                  disable=not console.is_terminal) as progress:
+        task = progress.add_task("extracting", total=len(job_list), speed="", errors=0)
+        done = {"bytes": 0}
+
+        def on_document(job, rows) -> None:
+            done["bytes"] += job.size
+            errors["n"] += rows["documents"][0]["status"] != "ok"
+            elapsed = max(progress.tasks[0].elapsed or 1e-9, 1e-9)
+            progress.update(task, advance=1, errors=errors["n"],
+                            speed=f"{done['bytes'] / elapsed / 1e6:.2f} MB/s")
+
+        summary = run_batch(job_list, out, str(ruleset.directory), jobs, on_document)
+    derive_formats(out, [f.strip() for f in formats.split(",") if f.strip()])
+    _print_summary(console, summary, out)
+    if strict and summary.failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(console: Console, summary, out: Path) -> None:
+    table = Table(title=f"medmine run -> {out}", show_header=True)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.rows.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(f"documents: {summary.ok} ok, {summary.failed} failed; {summary.seconds:.1f} s")
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")

@@ -1,0 +1,143 @@
+"""The per-document function: article -> rows of every table.
+
+Pure and picklable: it needs only the article and the rules folder, builds the
+spaCy pipeline once per process (cached by the rules' content hash) and mutates
+nothing global, so batch, parallel and distributed runs can all wrap it.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import recognizing  # noqa: F401  (registers the spaCy factories)
+from . import segmenting  # noqa: F401  (registers the tokenizer)
+from .linking import Block, DocView, link
+from .records import Linked
+from .normalizing import Normalized, normalize
+from .reading import Article, read_path, read_text
+from .referencing import cues_from_entries, parse_reference
+from .rules import RuleSet, load_rules
+from .tables import article_rows
+
+BODY_KINDS = {"title", "heading", "paragraph"}
+
+
+@lru_cache(maxsize=4)
+def _nlp(directory: str, digest: str) -> Language:
+    config = {"nlp": {"tokenizer": {"@tokenizers": "medmine.jieba_tokenizer.v1", "rules_dir": directory}}}
+    nlp = spacy.blank("zh", config=config)
+    nlp.add_pipe("medmine_lexicon", config={"rules_dir": directory})
+    nlp.add_pipe("medmine_patterns", config={"rules_dir": directory})
+    nlp.add_pipe("medmine_resolve")
+    return nlp
+
+
+def build_nlp(rules: RuleSet) -> Language:
+    """The spaCy pipeline of a rule set: jieba tokenizer, lexicon, patterns, resolve."""
+    return _nlp(str(rules.directory), rules.fingerprint)
+
+
+@lru_cache(maxsize=4)
+def _page_cues(directory: str, digest: str):
+    from .reading import cues_from_entries as page_cues
+
+    return page_cues([r.model_dump(by_alias=True) for r in load_rules(directory).of("page")])
+
+
+@lru_cache(maxsize=4)
+def _reference_cues(directory: str, digest: str):
+    return cues_from_entries([r.model_dump(by_alias=True) for r in load_rules(directory).of("references")])
+
+
+def page_cues(rules: RuleSet):
+    return _page_cues(str(rules.directory), rules.fingerprint)
+
+
+def _masked_body(norm_text: str, blocks: list[Block]) -> str:
+    """Blank out everything but the body, so chrome and references are never mined."""
+    chars = [c if c == "\n" else " " for c in norm_text]
+    for block in blocks:
+        chars[block.start:block.end] = norm_text[block.start:block.end]
+    return "".join(chars)
+
+
+def _blocks(article: Article, offsets) -> list[Block]:
+    """Body sections of the article, in normalised coordinates."""
+    blocks = []
+    for section in article.sections:
+        if section.kind in BODY_KINDS:
+            start, end = bisect_left(offsets, section.start), bisect_left(offsets, section.end)
+            blocks.append(Block(section.kind, start, end))
+    return blocks
+
+
+def _references(article: Article, rules: RuleSet) -> list[dict]:
+    cues = _reference_cues(str(rules.directory), rules.fingerprint)
+    rows = []
+    for section in article.sections:
+        if section.kind != "reference":
+            continue
+        entry = article.text[section.start:section.end].strip()
+        number, _, body = _split_number(entry)
+        if number is None:
+            continue
+        parsed = parse_reference(body, cues)
+        rows.append({"ref_no": number, **parsed, "text": entry})
+    return rows
+
+
+def _split_number(entry: str) -> tuple[int | None, str, str]:
+    import regex
+
+    match = regex.match(r"^\s*[\[［(（]?\s*(\d{1,3})\s*[\]］)）.、]?\s*", entry)
+    if not match:
+        return None, "", entry
+    return int(match.group(1)), match.group(0), entry[match.end():]
+
+
+@dataclass
+class Analysis:
+    """Every intermediate result of one article, for ``explain`` and debugging."""
+
+    article: Article
+    norm: Normalized
+    doc: Doc
+    view: DocView
+    linked: Linked
+    drug_uses: list
+
+
+def analyse(article: Article, rules: RuleSet) -> Analysis:
+    """Run the stages up to linking: text -> doc -> mentions -> records."""
+    norm = normalize(article.text)
+    blocks = _blocks(article, norm.offsets)
+    doc = build_nlp(rules)(_masked_body(norm.text, blocks))
+    view = DocView(norm.text, doc._.mentions, blocks)
+    class_names = {r.name for r in rules.of("drugs") if r.type == "class"}
+    linked, drug_uses = link(view, class_names)
+    return Analysis(article, norm, doc, view, linked, drug_uses)
+
+
+def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str, list[dict]]:
+    """Rows of every table for one article (the pure per-document function)."""
+    rules = rules or load_rules()
+    a = analyse(article, rules)
+    return article_rows(article, a.norm, a.doc._.mentions, a.linked, a.drug_uses, _references(article, rules))
+
+
+def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None) -> dict:
+    """Read and extract one file; the unit of work of batch and parallel runs."""
+    rules = load_rules(rules_dir)
+    article = read_path(Path(path), page_cues(rules), doc_id=doc_id)
+    return extract_article(article, rules)
+
+
+def extract_text(text: str, doc_id: str = "text", rules_dir: str | None = None) -> dict[str, list[dict]]:
+    rules = load_rules(rules_dir)
+    return extract_article(read_text(text, page_cues(rules), doc_id=doc_id), rules)

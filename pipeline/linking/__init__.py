@@ -1,0 +1,136 @@
+"""Linking: mentions -> records (outcomes, trials, regimens, citations, drugs).
+
+Walks the study frames sentence by sentence: treatments and arms first, then
+the numbers of the sentence (``outcomes.link_sentence``), then what the frame
+learns for the sentences after it. Citation attribution follows SCHEMA.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..records import Citation, Linked, Outcome, Regimen, Trial
+from .frames import (Segment, disease_of, followup_of, phase_of, refresh_context, resolve_roles,
+                     segments, venue_of)
+from .outcomes import link_sentence
+from .text import Block, DocView, Sentence
+from .treatments import Treatment, TreatmentBuilder
+
+__all__ = ["Block", "DocView", "DrugUse", "link"]
+
+
+@dataclass
+class DrugUse:
+    """One drug mention in the body, for the drugs table."""
+
+    name: str
+    drug_class: str
+    surface: str
+    in_combination: bool
+    kind: str
+
+
+def _citations_by_block(view: DocView) -> dict[int, list[tuple[int, str]]]:
+    found: dict[int, list[tuple[int, str]]] = {}
+    for s in view.sentences:
+        for m in s.labelled("CITE"):
+            found.setdefault(s.block, []).append((m.start, m.norm))
+    return found
+
+
+def attribute(sentence: Sentence, cites: dict[int, list[tuple[int, str]]]) -> str:
+    """SCHEMA: own sentence's markers, else the first after it, else the nearest before it."""
+    own = sorted({int(r) for m in sentence.labelled("CITE") for r in m.norm.split(";")})
+    if own:
+        return ";".join(map(str, own))
+    block = cites.get(sentence.block, [])
+    after = [norm for start, norm in block if start >= sentence.end]
+    if after:
+        return after[0]
+    before = [norm for start, norm in block if start < sentence.start]
+    return before[-1] if before else ""
+
+
+def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: str) -> Trial | None:
+    """A frame whose numbers belong to drug treatments reports a study."""
+    with_drugs = [r for r in rows if r.drugs]
+    if not with_drugs:
+        return None
+    if len(segment.ctx.arms) >= 2:
+        arms = {a.key for a in segment.ctx.arms}
+    else:
+        arms = {r.drugs for r in with_drugs} | {r.comparator_drugs for r in rows if r.comparator_drugs}
+        arms |= {"" for r in rows if r.arm and not r.drugs and r.measure != "hr"}
+    specific = any(a.specific for a in [segment.ctx.current] if a) or segment.ctx.arms
+    if not segment.has_study_cue and not (citation and specific):
+        return None
+    trial = segment.first("TRIAL")
+    settings = sorted({m.norm for m in segment.mentions("SETTING")})
+    return Trial(trial=trial.norm if trial else "", phase=phase_of(segment.first("PHASE")),
+                 design=";".join(sorted({m.norm for m in segment.mentions("DESIGN")})),
+                 n=segment.first("N").norm if segment.first("N") else "",
+                 disease=rows[0].disease, setting=";".join(settings),
+                 arms="|".join(sorted(arms)), followup_months=followup_of(segment.first("FOLLOWUP")),
+                 venue=venue_of(segment.first("VENUE")) or title_venue, citation=citation,
+                 rules=sorted({rule for r in rows for rule in r.rules}))
+
+
+def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
+    rows: dict[str, Regimen] = {}
+    for t in treatments:
+        if t.generic or t.label or not (len(t.drugs) > 1 or t.named):
+            continue
+        row = rows.get(t.key)
+        if row is None or (t.definition and not row.definition):
+            rows[t.key] = Regimen(t.text, t.key, t.definition, t.start, t.end, t.rules)
+    return list(rows.values())
+
+
+def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
+    """Link one document's mentions into records."""
+    linked = Linked()
+    builder = TreatmentBuilder(view.text, class_names)
+    cites = _citations_by_block(view)
+    title_venue = next((f"{m.data.get('year2') or m.data.get('year')} {m.data.get('conf2') or m.data.get('conf')}"
+                        for s in view.sentences if view.blocks[s.block].kind == "title"
+                        for m in s.labelled("VENUE")), "")
+    all_treatments: list[Treatment] = []
+    drugs: list[DrugUse] = []
+    previous_in_block: dict[int, tuple[str, str]] = {}
+    for segment in segments(view):
+        rows: list[Outcome] = []
+        for sentence in segment.sentences:
+            treatments = builder.treatments(sentence)
+            all_treatments.extend(treatments)
+            drugs.extend(_drug_uses(sentence, treatments))
+            arms = resolve_roles(builder.arms(sentence, treatments), segment.ctx)
+            found = link_sentence(view.text, sentence, arms, segment.ctx)
+            for row in found:
+                row.citation = attribute(sentence, cites)
+            rows.extend(found)
+            refresh_context(segment, sentence, arms, bool(found))
+        disease = disease_of(segment) or previous_in_block.get(segment.block, ("", ""))[0]
+        if not segment.mentions("SETTING") and segment.block in previous_in_block:
+            segment.inherited_setting = previous_in_block[segment.block][1]
+        trial = segment.first("TRIAL")
+        for row in rows:
+            row.disease, row.trial, row.segment = disease, trial.norm if trial else "", segment.index
+        record = _trial(segment, rows, title_venue, attribute(segment.sentences[0], cites)) if rows else None
+        if record is not None:
+            record.setting = record.setting or segment.inherited_setting
+            linked.trials.append(record)
+        previous_in_block[segment.block] = (disease, record.setting if record else
+                                            ";".join(sorted({m.norm for m in segment.mentions("SETTING")})))
+        linked.outcomes.extend(rows)
+    for s in view.sentences:
+        for m in s.labelled("CITE"):
+            linked.citations.append(Citation(m.text, m.data["refs"], m.start, m.end, (s.start, s.end)))
+    linked.regimens = _regimen_rows(all_treatments)
+    return linked, drugs
+
+
+def _drug_uses(sentence: Sentence, treatments: list[Treatment]) -> list[DrugUse]:
+    uses = []
+    for m in sentence.labelled("DRUG"):
+        combined = any(t.start <= m.start < t.end and len(t.drugs) > 1 for t in treatments)
+        uses.append(DrugUse(m.norm, m.data.get("class", ""), m.text, combined, m.data.get("type", "drug")))
+    return uses

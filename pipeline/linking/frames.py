@@ -1,0 +1,159 @@
+"""Study frames: which sentences report one study, and what is known about it.
+
+A review strings studies one after another, each closed by its citation marker
+(``...中位PFS达8.7个月[11]。``); a news item spreads one study over several
+paragraphs. So a frame (segment) starts at a sentence that introduces a study
+(a trial name, 一项…研究, a phase) or after a sentence closed by a citation, and
+otherwise runs on across paragraphs. Trial name, phase, design, n, setting,
+follow-up and venue stated anywhere in the frame apply to all its numbers;
+disease and setting carry over from the previous frame of the same paragraph.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..recognizing import Mention
+from .results import Context
+from .text import DocView, Sentence
+from .treatments import Treatment
+
+START_CUES = {"TRIAL", "STUDY_INTRO", "PHASE"}
+ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
+
+
+@dataclass
+class Segment:
+    index: int
+    block: int
+    sentences: list[Sentence] = field(default_factory=list)
+    ctx: Context = field(default_factory=Context)
+    closed: bool = False
+    heading: Sentence | None = None
+    inherited_setting: str = ""
+
+    def mentions(self, *labels: str) -> list[Mention]:
+        return [m for s in self.sentences for m in s.mentions if m.label in labels]
+
+    def first(self, label: str) -> Mention | None:
+        found = self.mentions(label)
+        return found[0] if found else None
+
+    @property
+    def has_study_cue(self) -> bool:
+        return bool(self.mentions("TRIAL", "STUDY_INTRO", "PHASE", "N", "STUDY", "DESIGN", "GROUP"))
+
+
+def closes_with_citation(text: str, sentence: Sentence) -> bool:
+    """A sentence that ends on its citation marker closes a review's study."""
+    cites = sentence.labelled("CITE")
+    return bool(cites) and not text[cites[-1].end:sentence.end].strip(" 。;；.\n")
+
+
+def segments(view: DocView) -> list[Segment]:
+    """Group the body sentences into study frames."""
+    out: list[Segment] = []
+    previous: Sentence | None = None
+    heading: Sentence | None = None
+    for sentence in view.sentences:
+        if view.blocks[sentence.block].kind != "paragraph":
+            heading = sentence
+            if out:
+                out[-1].closed = True
+            continue
+        current = out[-1] if out else None
+        cue_labels = {m.label for m in sentence.mentions}
+        starts_study = bool(cue_labels & START_CUES)
+        new_trial = any(m.label == "TRIAL" for m in sentence.mentions) and current is not None \
+            and current.first("TRIAL") is not None \
+            and current.first("TRIAL").norm not in {m.norm for m in sentence.labelled("TRIAL")}
+        if current is None or current.closed or new_trial or (starts_study and _has_numbers(current)):
+            current = Segment(len(out), sentence.block, heading=heading)
+            out.append(current)
+        elif previous is not None and sentence.block != previous.block and starts_study:
+            current = Segment(len(out), sentence.block, heading=heading)
+            out.append(current)
+        current.sentences.append(sentence)
+        current.closed = closes_with_citation(view.text, sentence)
+        previous = sentence
+    return out
+
+
+def _has_numbers(segment: Segment) -> bool:
+    return bool(segment.mentions("VALUE", "HR", "NR"))
+
+
+def phase_of(m: Mention | None) -> str:
+    if m is None:
+        return ""
+    low = m.data.get("num") or m.data.get("num2", "")
+    high = m.data.get("high") or m.data.get("high2", "")
+    low, high = ROMAN.get(low, low), ROMAN.get(high, high)
+    return f"{low}/{high}" if high else low
+
+
+def disease_of(segment: Segment) -> str:
+    """The population's disease: named where the study's numbers are, else anywhere in the frame.
+
+    Several subtypes of one parent (UPS, SS, MLPS) give the parent.
+    """
+    reporting = [s for s in segment.sentences
+                 if {m.label for m in s.mentions} & {"VALUE", "HR", "NR", "STUDY_INTRO", "TRIAL", "PHASE", "N"}]
+    for sentences in (reporting, segment.sentences, [segment.heading] if segment.heading else []):
+        found = [m for s in sentences for m in s.mentions if m.label == "DISEASE"]
+        if found:
+            return _common_disease(found)
+    return ""
+
+
+def _common_disease(found: list[Mention]) -> str:
+    names = list(dict.fromkeys(m.norm for m in found))
+    parents = {m.data.get("parent", "") for m in found} - {""}
+    children = [n for n in names if n not in parents]
+    if len(children) > 1 and len(parents) == 1:
+        return parents.pop()
+    return names[0]
+
+
+def venue_of(m: Mention | None) -> str:
+    if m is None:
+        return ""
+    year = m.data.get("year") or m.data.get("year2", "")
+    conf = m.data.get("conf") or m.data.get("conf2", "")
+    return f"{year} {conf}".strip()
+
+
+def followup_of(m: Mention | None) -> str:
+    if m is None:
+        return ""
+    value = float(m.data["num"]) * (12 if m.data.get("unit") == "年" else 1)
+    return f"{value:g}"
+
+
+def refresh_context(segment: Segment, sentence: Sentence, arms: list[Treatment], had_values: bool) -> None:
+    """After a sentence: remember the study's treatment and, from a design sentence, its arms."""
+    specific = [a for a in arms if a.specific and not a.generic]
+    if specific:
+        segment.ctx.current = specific[-1]
+    distinct: list[Treatment] = []
+    for a in arms:
+        if a.drugs and all(a.text != b.text and (a.key != b.key or a.label) for b in distinct):
+            distinct.append(a)
+    comparative = {m.label for m in sentence.mentions} & {"VS", "OR", "GROUP"} or \
+        any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
+    labelled = [a for a in distinct if a.label]
+    if not had_values and len(distinct) >= 2 and comparative:
+        segment.ctx.arms = (labelled if len(labelled) >= 2 else distinct)[:2]
+
+
+def resolve_roles(arms: list[Treatment], ctx: Context) -> list[Treatment]:
+    """试验组/对照组 never defined: they are the study's first and second arm."""
+    if len(ctx.arms) < 2:
+        return arms
+    resolved = []
+    for a in arms:
+        if a.role in {"experimental", "control"} and not a.drugs:
+            source = ctx.arms[0] if a.role == "experimental" else ctx.arms[1]
+            a = Treatment(a.start, a.end, a.text, source.drugs, label=a.label, specific=source.specific,
+                          rules=a.rules + ["link.group-role"])
+        resolved.append(a)
+    return resolved

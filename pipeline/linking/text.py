@@ -1,0 +1,86 @@
+"""The linking stage's view of a document: blocks, sentences, clauses and mentions.
+
+Sentences end at 。！？；;!? or a line break (SCHEMA's rule, also used for
+citation attribution), except inside brackets: ``(HR 0.60; 95%CI 0.45-0.80)``
+is one statistic, not two sentences. Clauses split sentences at top-level
+commas; many links (value to arm, qualifier to value) do not cross them.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from ..recognizing import Mention
+
+SENTENCE_ENDS = set("。！？；;!?\n")
+CLAUSE_ENDS = set(",，:：")
+OPEN, CLOSE = set("([{（［【〔"), set(")]}）］】〕")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, heading or title: the unit that scopes study frames and citations."""
+
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    block: int
+    mentions: list[Mention] = field(default_factory=list)
+    clause_starts: list[int] = field(default_factory=list)
+
+    def clause_of(self, offset: int) -> int:
+        """Index of the clause that holds a character offset."""
+        return max(0, bisect_left(self.clause_starts, offset + 1) - 1)
+
+    def labelled(self, *labels: str) -> list[Mention]:
+        return [m for m in self.mentions if m.label in labels]
+
+
+@dataclass
+class DocView:
+    text: str
+    mentions: list[Mention]
+    blocks: list[Block]
+    sentences: list[Sentence] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sentences = list(split_sentences(self))
+
+
+def _split_points(text: str, start: int, end: int, stops: set[str]) -> list[int]:
+    """Offsets just after each top-level stop character between start and end."""
+    depth, points = 0, []
+    for i in range(start, end):
+        ch = text[i]
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in stops and (depth == 0 or ch == "\n"):
+            points.append(i + 1)
+            if ch == "\n":
+                depth = 0
+    return points
+
+
+def split_sentences(view: DocView):
+    """Sentences of every block, each with its mentions and clause starts."""
+    ordered = sorted(view.mentions, key=lambda m: m.start)
+    starts = [m.start for m in ordered]
+    for index, block in enumerate(view.blocks):
+        if block.kind not in {"paragraph", "title", "heading"}:
+            continue
+        begin = block.start
+        for stop in _split_points(view.text, block.start, block.end, SENTENCE_ENDS) + [block.end]:
+            if view.text[begin:stop].strip():
+                lo, hi = bisect_left(starts, begin), bisect_left(starts, stop)
+                sentence = Sentence(begin, stop, index, [m for m in ordered[lo:hi] if m.end <= stop])
+                sentence.clause_starts = [begin] + _split_points(view.text, begin, stop, CLAUSE_ENDS)
+                yield sentence
+            begin = stop

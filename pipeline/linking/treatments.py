@@ -1,0 +1,211 @@
+"""Treatments and arms: drugs joined into regimens, regimens defined, groups resolved.
+
+A treatment is a run of drug and regimen mentions joined by connectors
+(``+``, ``/``, 联合, 序贯 ...): ``仑伐替尼+IE方案`` is one treatment whose drugs are
+the regimen's drugs plus lenvatinib. ``X或Y`` of two drugs of one class becomes
+the class (顺铂或卡铂 -> platinum). A treatment next to a bracketed one defines
+it (``IE方案(IFO+依托泊苷)``), and a group label next to a bracketed treatment is
+defined by it (``联合治疗组(阿帕替尼+IE方案)``); both definitions hold for the
+rest of the article.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..recognizing import Mention
+from .text import Sentence
+
+AGENT_LABELS = {"DRUG", "REGIMEN"}
+CONNECTOR_CHARS = {"+", "/"}
+
+
+@dataclass
+class Treatment:
+    start: int
+    end: int
+    text: str
+    drugs: tuple[str, ...]
+    named: bool = False          # contains a named regimen (IE方案)
+    generic: bool = False        # 含IFO方案: a family of regimens, not one
+    definition: str = ""
+    label: str = ""              # set when this is a group label (联合治疗组)
+    role: str = ""               # experimental / control / placebo ... for undefined labels
+    specific: bool = True        # names at least one specific drug (not only 化疗)
+    rules: list[str] = field(default_factory=list)
+    agents: list[Mention] = field(default_factory=list, repr=False)
+    arm: bool = True             # False for a regimen spelled out only to define it
+
+    @property
+    def key(self) -> str:
+        return "+".join(self.drugs)
+
+
+def _drugs_of(m: Mention, defined: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    if m.label == "REGIMEN" and m.text in defined:
+        return defined[m.text]
+    return tuple(m.data.get("drugs", [m.norm]))
+
+
+def _gap_kind(text: str, gap: list[Mention]) -> str | None:
+    """Classify what stands between two agents: a connector, an 'or', an 'and', or nothing joinable."""
+    rest = text
+    for m in gap:
+        rest = rest.replace(m.text, " ", 1)
+    rest = rest.strip()
+    labels = {m.label for m in gap if m.label != "DOSE"}
+    if rest and rest not in CONNECTOR_CHARS and rest != "、":
+        return None
+    if labels <= {"COMBINE"} and (labels or rest in CONNECTOR_CHARS):
+        return "combine"
+    if labels == {"OR"}:
+        return "or"
+    if labels == {"AND"} or (not labels and rest == "、"):
+        return "and"
+    if not labels and not rest:
+        return "combine"
+    return None
+
+
+class TreatmentBuilder:
+    """Builds treatments sentence by sentence, remembering definitions across the article."""
+
+    def __init__(self, text: str, class_names: set[str]):
+        self.text = text
+        self.class_names = class_names
+        self.defined: dict[str, tuple[str, ...]] = {}
+        self.definitions: dict[str, str] = {}
+        self.groups: dict[str, Treatment] = {}
+
+    def _extend_suffix(self, end: int) -> int:
+        """``IE`` + ``方案`` is written as one name; include the suffix in the text."""
+        for suffix in ("方案", " 方案"):
+            if self.text.startswith(suffix, end):
+                return end + len(suffix)
+        return end
+
+    def _runs(self, sentence: Sentence) -> list[Treatment]:
+        runs: list[Treatment] = []
+        current: list[Mention] = []
+        joins: list[str] = []
+        pending: list[Mention] = []
+        for m in sentence.mentions:
+            if m.label not in AGENT_LABELS:
+                if current:
+                    pending.append(m)
+                continue
+            if current:
+                kind = _gap_kind(self.text[current[-1].end:m.start], pending)
+                if kind == "and" and "combine" not in joins:
+                    kind = None
+                if kind == "or" and not self._same_class(current[-1], m):
+                    kind = None
+                if kind is None:
+                    runs.append(self._make(current, joins, sentence))
+                    current, joins = [], []
+                else:
+                    joins.append(kind)
+            current.append(m)
+            pending = []
+        if current:
+            runs.append(self._make(current, joins, sentence))
+        return runs
+
+    def _same_class(self, a: Mention, b: Mention) -> bool:
+        return a.label == b.label == "DRUG" and a.data.get("class") == b.data.get("class") \
+            and a.data.get("class") in self.class_names
+
+    def _make(self, agents: list[Mention], joins: list[str], sentence: Sentence) -> Treatment:
+        drugs: set[str] = set()
+        for i, m in enumerate(agents):
+            if i > 0 and joins[i - 1] == "or":
+                drugs.discard(agents[i - 1].norm)
+                drugs.add(m.data["class"])
+            else:
+                drugs.update(_drugs_of(m, self.defined))
+        start, end = agents[0].start, self._extend_suffix(agents[-1].end)
+        prefix = [m for m in sentence.mentions if m.label == "GENERIC_PREFIX" and m.end == start]
+        specific = any(m.label == "REGIMEN" or m.data.get("type") == "drug" for m in agents)
+        return Treatment(start, end, self.text[start:end], tuple(sorted(drugs)),
+                         named=any(m.label == "REGIMEN" for m in agents), generic=bool(prefix),
+                         specific=specific, rules=sorted({m.rule for m in agents}), agents=agents)
+
+    def _bracketed(self, first_end: int, second: Treatment) -> bool:
+        between = self.text[first_end:second.start].strip()
+        return between in {"(", "（"} and self.text[second.end:second.end + 1] in {")", "）"}
+
+    def _merge_definitions(self, runs: list[Treatment]) -> list[Treatment]:
+        """``IE方案(IFO+依托泊苷)`` and ``IFO+多柔比星(AI方案)``: one treatment, defined."""
+        merged: list[Treatment] = []
+        for run in runs:
+            prev = merged[-1] if merged else None
+            if prev and self._bracketed(prev.end, run):
+                if prev.named and len(run.drugs) > 1:
+                    merged.extend(self._define(prev, run))
+                    continue
+                if run.named and len(run.agents) == 1 and len(prev.drugs) > 1:
+                    self.defined[run.agents[0].text] = prev.drugs
+                    prev.definition, prev.text = prev.text, run.text
+                    prev.named, prev.rules = True, sorted(set(prev.rules + ["link.regimen-definition"]))
+                    continue
+            merged.append(run)
+        return merged
+
+    def _define(self, named: Treatment, body: Treatment) -> list[Treatment]:
+        """The bracket spells out the last regimen of the named treatment."""
+        regimen = [m for m in named.agents if m.label == "REGIMEN"][-1]
+        self.defined[regimen.text] = body.drugs
+        rules = sorted(set(named.rules + ["link.regimen-definition"]))
+        own = set(regimen.data.get("drugs", []))
+        others = {d for m in named.agents if m is not regimen for d in _drugs_of(m, self.defined)}
+        named.drugs = tuple(sorted(others | set(body.drugs) | (set(named.drugs) - own - others)))
+        named.rules = rules
+        if len(named.agents) == 1:
+            named.definition = body.text
+            return [named]
+        end = self._extend_suffix(regimen.end)
+        alone = Treatment(regimen.start, end, self.text[regimen.start:end], body.drugs, named=True,
+                          definition=body.text, rules=rules, agents=[regimen], arm=False)
+        return [named, alone]
+
+    def treatments(self, sentence: Sentence) -> list[Treatment]:
+        """The treatments of a sentence, in order, with definitions applied."""
+        return self._merge_definitions(self._runs(sentence))
+
+    def arms(self, sentence: Sentence, treatments: list[Treatment]) -> list[Treatment]:
+        """Arm mentions of a sentence: group labels (resolved) and plain treatments."""
+        arms: list[Treatment] = []
+        for t in treatments:
+            if self.text.startswith("组", t.end):
+                label = self.text[t.start:t.end + 1]
+                group = Treatment(t.start, t.end + 1, label, t.drugs, label=label,
+                                  specific=t.specific, rules=t.rules + ["link.treatment-group"])
+                self.groups.setdefault(label, group)
+                arms.append(group)
+            elif not t.generic and t.arm:
+                arms.append(t)
+        for g in sentence.labelled("GROUP"):
+            arms.append(self._group(g, treatments))
+        return sorted(arms, key=lambda a: a.start)
+
+    def _group(self, g: Mention, treatments: list[Treatment]) -> Treatment:
+        """Resolve a group label: defined here, defined earlier, or known only by its role."""
+        for t in sorted(treatments, key=lambda t: -t.start):
+            if self._bracketed(g.end, t) or self._labels_in_brackets(t, g):
+                defined = Treatment(g.start, g.end, g.text, t.drugs, label=g.text, specific=t.specific,
+                                    definition=t.text, rules=t.rules + ["link.group-definition"])
+                self.groups[g.text] = defined
+                return defined
+        if g.text in self.groups:
+            known = self.groups[g.text]
+            return Treatment(g.start, g.end, g.text, known.drugs, label=g.text, specific=known.specific,
+                             rules=known.rules + ["link.group-reuse"])
+        role = g.norm if g.norm in {"experimental", "control", "placebo", "chemotherapy", "other"} else ""
+        drugs = (role,) if role in {"placebo", "chemotherapy"} else ()
+        return Treatment(g.start, g.end, g.text, drugs, label=g.text, role=role, specific=False,
+                         rules=[g.rule])
+
+    def _labels_in_brackets(self, t: Treatment, g: Mention) -> bool:
+        """``索拉非尼(n=464, A组)``: the label sits inside the bracket after the treatment."""
+        between = self.text[t.end:g.start]
+        return 0 < len(between) <= 30 and "(" in between and ")" not in between.split("(")[-1] \
+            and self.text[g.end:g.end + 1] == ")"

@@ -1,0 +1,179 @@
+"""Recognition: spaCy components that turn rule files into mentions.
+
+Two components fill ``doc._.mentions``: ``medmine_lexicon`` (spaCy PhraseMatchers
+built from the drug, regimen, disease, endpoint and term lexicons) and
+``medmine_patterns`` (the regexes of ``patterns.yaml`` plus citation markers).
+``medmine_resolve`` then keeps one reading per stretch of text by priority and
+length, and mirrors the result into ``doc.spans["medmine"]`` for displaCy.
+Mentions keep exact character offsets into the (normalised) doc text, because
+token boundaries from jieba need not coincide with a number's boundaries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from .referencing import find_citation_markers
+from .rules import RuleSet, load_rules
+
+LEXICON_PRIORITY = 12
+# Labels of the study frame: they may overlap anything, they only add context.
+FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO"}
+CONTEXT_WINDOW = 6
+
+if not Doc.has_extension("mentions"):
+    Doc.set_extension("mentions", default=None)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One recognised stretch of text: what it is, its normal form, which rule said so."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    norm: str
+    rule: str
+    priority: int = 0
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def _lexicon_entries(rules: RuleSet):
+    """Yield (rule id, label, norm, data, case-sensitive forms, case-insensitive forms)."""
+    for rule in rules.of("drugs"):
+        data = {"type": rule.type, "class": rule.class_, "drugs": [rule.name]}
+        yield rule.id, "DRUG", rule.name, data, rule.abbr, rule.zh + rule.en + rule.brands
+    for rule in rules.of("regimens"):
+        data = {"drugs": sorted(rule.drugs), "abbr": True}
+        yield rule.id, "REGIMEN", "+".join(sorted(rule.drugs)), data, rule.abbr, rule.zh + rule.en
+    for rule in rules.of("diseases"):
+        yield rule.id, "DISEASE", rule.name, {"parent": rule.parent}, rule.abbr, rule.zh + rule.en
+    for rule in rules.of("endpoints"):
+        yield rule.id, "ENDPOINT", rule.code, {}, rule.abbr, rule.zh + rule.en
+    for rule in rules.of("terms"):
+        if rule.label == "REGIMEN_CONTEXT":
+            continue
+        sensitive = rule.phrases if rule.case_sensitive else []
+        insensitive = [] if rule.case_sensitive else rule.phrases
+        yield rule.id, rule.label, rule.norm or rule.label, {}, sensitive, insensitive
+
+
+class LexiconRecognizer:
+    """PhraseMatchers over jieba tokens; abbreviations match case-sensitively."""
+
+    def __init__(self, nlp: Language, rules_dir: str):
+        self.rules = load_rules(rules_dir or None)
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.meta: dict[str, tuple[str, str, dict]] = {}
+        context = [p for r in self.rules.of("terms") if r.label == "REGIMEN_CONTEXT" for p in r.phrases]
+        self.context = regex.compile("|".join(regex.escape(p) for p in sorted(context, key=len, reverse=True)))
+        for rule_id, label, norm, data, sensitive, insensitive in _lexicon_entries(self.rules):
+            self.meta[rule_id] = (label, norm, data)
+            if sensitive:
+                self.exact.add(rule_id, [nlp.make_doc(p) for p in sensitive])
+            if insensitive:
+                self.folded.add(rule_id, [nlp.make_doc(p) for p in insensitive])
+
+    def _in_treatment_context(self, doc: Doc, start: int, end: int) -> bool:
+        """A regimen abbreviation (AI, EC) counts only next to treatment words."""
+        after = doc.text[end:end + CONTEXT_WINDOW]
+        before = doc.text[max(0, start - 3):start]
+        return bool(self.context.match(after.lstrip(" )")) or self.context.search(before)
+                    or after.startswith(")") or before.rstrip().endswith("("))
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = doc._.mentions if doc._.mentions is not None else []
+        for matcher in (self.exact, self.folded):
+            for match_id, start, end in matcher(doc):
+                rule_id = doc.vocab.strings[match_id]
+                label, norm, data = self.meta[rule_id]
+                span = doc[start:end]
+                if data.get("abbr") and not self._in_treatment_context(doc, span.start_char, span.end_char):
+                    continue
+                found.append(Mention(span.start_char, span.end_char, label, span.text, norm,
+                                     rule_id, LEXICON_PRIORITY, data))
+        doc._.mentions = found
+        return doc
+
+
+def _pattern_norm(label: str, groups: dict) -> str:
+    for key in ("name", "num", "num2", "num3", "num4", "low"):
+        if groups.get(key):
+            return groups[key]
+    return label
+
+
+class PatternRecognizer:
+    """The regexes of patterns.yaml, and citation markers, over the doc text."""
+
+    def __init__(self, nlp: Language, rules_dir: str):
+        self.rules = load_rules(rules_dir or None)
+        self.compiled = [(r, regex.compile(r.regex)) for r in self.rules.of("patterns")]
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = doc._.mentions if doc._.mentions is not None else []
+        text = doc.text
+        for rule, pattern in self.compiled:
+            for match in pattern.finditer(text):
+                groups = {k: v for k, v in match.groupdict().items() if v}
+                start, end = match.span("name") if "name" in groups else match.span()
+                found.append(Mention(start, end, rule.label, text[start:end],
+                                     _pattern_norm(rule.label, groups), rule.id, rule.priority, groups))
+        for start, end, marker, refs in find_citation_markers(text):
+            found.append(Mention(start, end, "CITE", marker, ";".join(map(str, refs)),
+                                 "pattern.citation-marker", 50, {"refs": refs}))
+        doc._.mentions = found
+        return doc
+
+
+def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
+    """Keep one reading per stretch of text: higher priority, then longer, then earlier.
+
+    Frame labels (setting, design, study words) never compete: 辅助化疗 is both a
+    setting and a treatment.
+    """
+    kept: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    frame = [m for m in mentions if m.label in FRAME_LABELS]
+    ranked = sorted((m for m in mentions if m.label not in FRAME_LABELS),
+                    key=lambda m: (-m.priority, -(m.end - m.start), m.start))
+    for m in ranked:
+        if any(m.start < e and s < m.end for s, e in taken):
+            continue
+        kept.append(m)
+        taken.append((m.start, m.end))
+    unique = {(m.start, m.end, m.label): m for m in sorted(frame, key=lambda m: -(m.end - m.start))}
+    return sorted(kept + list(unique.values()), key=lambda m: (m.start, -m.end))
+
+
+def resolve(doc: Doc) -> Doc:
+    """Settle overlaps and expose the mentions as a span group (for displaCy)."""
+    doc._.mentions = resolve_overlaps(doc._.mentions or [])
+    spans = []
+    for m in doc._.mentions:
+        span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    doc.spans["medmine"] = spans
+    return doc
+
+
+@Language.factory("medmine_lexicon", default_config={"rules_dir": ""})
+def make_lexicon(nlp: Language, name: str, rules_dir: str) -> LexiconRecognizer:
+    return LexiconRecognizer(nlp, rules_dir)
+
+
+@Language.factory("medmine_patterns", default_config={"rules_dir": ""})
+def make_patterns(nlp: Language, name: str, rules_dir: str) -> PatternRecognizer:
+    return PatternRecognizer(nlp, rules_dir)
+
+
+@Language.component("medmine_resolve")
+def make_resolve(doc: Doc) -> Doc:
+    return resolve(doc)

@@ -1,0 +1,89 @@
+"""Segmentation: jieba, with the rule lexicons as user dictionary, as spaCy's tokenizer.
+
+spaCy's own Chinese tokenizer drives the global ``jieba`` module and has no
+user-dictionary hook, so medmine keeps a private ``jieba.Tokenizer`` per rule
+set: two rule sets never share state, and worker processes rebuild it from the
+rules alone. Every lexicon term is added with a high frequency so that drug,
+regimen and endpoint names come out as single tokens.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import jieba
+from spacy.tokens import Doc
+from spacy.util import registry
+from spacy.vocab import Vocab
+
+from .rules import RuleSet, load_rules
+
+jieba.setLogLevel(logging.WARNING)
+USER_WORD_FREQ = 200_000
+
+
+def lexicon_terms(rules: RuleSet) -> list[str]:
+    """Every surface form the matchers look for: these must survive segmentation whole."""
+    terms: set[str] = set()
+    for kind in ("drugs", "regimens", "diseases", "endpoints", "terms"):
+        for rule in rules.of(kind):
+            for attr in ("zh", "abbr", "en", "brands", "phrases"):
+                terms.update(t for t in getattr(rule, attr, []) if t and " " not in t)
+    return sorted(terms)
+
+
+@lru_cache(maxsize=4)
+def _jieba_for(directory: str, digest: str) -> jieba.Tokenizer:
+    rules = load_rules(directory)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for term in lexicon_terms(rules):
+        tokenizer.add_word(term, freq=USER_WORD_FREQ)
+    return tokenizer
+
+
+def jieba_for(rules: RuleSet) -> jieba.Tokenizer:
+    """The private jieba of a rule set, built once per process and rule content."""
+    return _jieba_for(str(rules.directory), rules.fingerprint)
+
+
+class JiebaTokenizer:
+    """spaCy tokenizer over a private jieba: whitespace becomes token trailing space."""
+
+    def __init__(self, vocab: Vocab, rules: RuleSet):
+        self.vocab = vocab
+        self.rules = rules
+        self.jieba = jieba_for(rules)
+
+    def __call__(self, text: str) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        for piece in self.jieba.cut(text, HMM=False):
+            if piece == " " and words and not spaces[-1]:
+                spaces[-1] = True
+            else:
+                words.append(piece)
+                spaces.append(False)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def to_bytes(self, **kwargs) -> bytes:  # pragma: no cover - spaCy serialisation hook
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs) -> "JiebaTokenizer":  # pragma: no cover
+        return self
+
+    def to_disk(self, path, **kwargs) -> None:  # pragma: no cover
+        return None
+
+    def from_disk(self, path, **kwargs) -> "JiebaTokenizer":  # pragma: no cover
+        return self
+
+
+@registry.tokenizers("medmine.jieba_tokenizer.v1")
+def create_jieba_tokenizer(rules_dir: str = ""):
+    """Factory registered with spaCy so the tokenizer is set through the nlp config."""
+
+    def make(nlp) -> JiebaTokenizer:
+        return JiebaTokenizer(nlp.vocab, load_rules(rules_dir or None))
+
+    return make

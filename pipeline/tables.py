@@ -1,0 +1,150 @@
+"""Tables: records -> the rows and DataFrames of SCHEMA.md, and their writers.
+
+Column names and order are the contract of SCHEMA.md (extra columns go after).
+Rows are sorted stably and written atomically (temporary file + rename), so the
+same input always gives the same bytes and an interrupted run leaves no half
+table behind.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from .records import Linked
+
+COLUMNS: dict[str, list[str]] = {
+    "documents": ["doc_id", "path", "status", "error", "encoding", "chars", "title"],
+    "outcomes": ["doc_id", "endpoint", "measure", "timepoint_months", "value", "value_high", "qualifier",
+                 "unit", "ci_low", "ci_high", "p_value", "arm", "drugs", "comparator_drugs", "trial",
+                 "disease", "citation", "sentence", "start", "end", "rule"],
+    "trials": ["doc_id", "trial", "phase", "design", "n", "disease", "setting", "arms", "followup_months",
+               "venue", "citation", "rule"],
+    "regimens": ["doc_id", "name", "drugs", "definition", "start", "end", "rule"],
+    "drugs": ["doc_id", "drug", "class", "names", "mentions"],
+    "references": ["doc_id", "ref_no", "first_author", "year", "title", "source", "kind", "text"],
+    "citations": ["doc_id", "marker", "refs", "resolved", "sentence", "start", "end"],
+    "mentions": ["doc_id", "start", "end", "text", "label", "norm", "rule"],
+}
+TABLES = [t for t in COLUMNS if t != "documents"]
+COUNT_COLUMNS = [f"n_{t}" for t in TABLES]
+COLUMNS["documents"] += COUNT_COLUMNS
+
+
+def _span(norm, text: str, start: int, end: int) -> tuple[int, int, str]:
+    start, end = norm.to_original(start, end)
+    return start, end, text[start:end]
+
+
+def article_rows(article, norm, mentions, linked: Linked, drug_uses, references: list[dict]) -> dict:
+    """Every table's rows for one article, offsets mapped back to the original text."""
+    doc_id, text = article.doc_id, article.text
+
+    def sentence(span: tuple[int, int]) -> str:
+        return _span(norm, text, *span)[2].strip()
+
+    rows: dict[str, list[dict]] = {t: [] for t in TABLES}
+    for m in mentions:
+        start, end, surface = _span(norm, text, m.start, m.end)
+        rows["mentions"].append({"doc_id": doc_id, "start": start, "end": end, "text": surface,
+                                 "label": m.label, "norm": m.norm, "rule": m.rule})
+    for o in linked.outcomes:
+        start, end, _ = _span(norm, text, o.start, o.end)
+        row = {k: getattr(o, k) for k in COLUMNS["outcomes"] if hasattr(o, k) and k not in {"sentence"}}
+        rows["outcomes"].append({**row, "doc_id": doc_id, "start": start, "end": end,
+                                 "sentence": sentence(o.sentence), "rule": ";".join(o.rules)})
+    for t in linked.trials:
+        rows["trials"].append({**{k: getattr(t, k) for k in COLUMNS["trials"] if hasattr(t, k)},
+                               "doc_id": doc_id, "rule": ";".join(t.rules)})
+    for r in linked.regimens:
+        start, end, _ = _span(norm, text, r.start, r.end)
+        rows["regimens"].append({"doc_id": doc_id, "name": r.name, "drugs": r.drugs,
+                                 "definition": r.definition, "start": start, "end": end,
+                                 "rule": ";".join(r.rules)})
+    rows["drugs"] = _drug_rows(doc_id, drug_uses)
+    known = {ref["ref_no"] for ref in references}
+    for c in linked.citations:
+        start, end, surface = _span(norm, text, c.start, c.end)
+        rows["citations"].append({"doc_id": doc_id, "marker": surface, "refs": ";".join(map(str, c.refs)),
+                                  "resolved": bool(known) and all(r in known for r in c.refs),
+                                  "sentence": sentence(c.sentence), "start": start, "end": end})
+    rows["references"] = [{"doc_id": doc_id, **ref} for ref in references]
+    rows["documents"] = [{"doc_id": doc_id, "path": article.path, "status": "ok", "error": "",
+                          "encoding": article.encoding, "chars": len(text), "title": article.title,
+                          **{f"n_{t}": len(rows[t]) for t in TABLES}}]
+    return rows
+
+
+def _drug_rows(doc_id: str, uses) -> list[dict]:
+    """Specific drugs wherever named; a class only where it is part of a combination."""
+    counts: Counter = Counter()
+    names: dict[str, set[str]] = {}
+    classes: dict[str, str] = {}
+    for use in uses:
+        if use.kind == "generic" or (use.kind == "class" and not use.in_combination):
+            continue
+        counts[use.name] += 1
+        names.setdefault(use.name, set()).add(use.surface)
+        classes[use.name] = use.drug_class
+    return [{"doc_id": doc_id, "drug": name, "class": classes[name], "names": ";".join(sorted(names[name])),
+             "mentions": counts[name]} for name in counts]
+
+
+def error_rows(doc_id: str, path: str, error: str) -> dict[str, list[dict]]:
+    """The documents row of a file that could not be processed."""
+    row = {"doc_id": doc_id, "path": path, "status": "error", "error": error, "encoding": "",
+           "chars": 0, "title": "", **{c: 0 for c in COUNT_COLUMNS}}
+    return {"documents": [row], **{t: [] for t in TABLES}}
+
+
+def to_frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
+    """DataFrames with SCHEMA's columns first, in a stable row order."""
+    frames = {}
+    for table, columns in COLUMNS.items():
+        frame = pd.DataFrame(rows.get(table, []))
+        for column in columns:
+            if column not in frame.columns:
+                frame[column] = pd.Series(dtype="object")
+        extra = [c for c in frame.columns if c not in columns]
+        frames[table] = frame[columns + extra].reset_index(drop=True)
+    return frames
+
+
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_tables(frames: dict[str, pd.DataFrame], out_dir: Path, formats=("csv", "parquet", "xlsx")) -> list[Path]:
+    """Write every table as CSV (and Parquet, and one XLSX workbook), atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, frame in frames.items():
+        if "csv" in formats:
+            path = out_dir / f"{table}.csv"
+            _atomic(path, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
+            written.append(path)
+        if "parquet" in formats:
+            path = out_dir / f"{table}.parquet"
+            _atomic(path, lambda tmp, f=frame: f.astype(str).replace({"nan": "", "None": ""}).to_parquet(tmp, index=False))
+            written.append(path)
+    if "xlsx" in formats:
+        path = out_dir / "tables.xlsx"
+
+        def write_xlsx(tmp: str) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                for table, frame in frames.items():
+                    frame.to_excel(writer, sheet_name=table, index=False)
+
+        _atomic(path, write_xlsx)
+        written.append(path)
+    return written

@@ -1,0 +1,73 @@
+"""Batch runs: bad files never stop a batch, each gets a specific reason; outputs are deterministic."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pipeline.batch import collect, derive_formats, run_batch
+
+ARTICLE = "标题：索拉非尼研究\n\n一项II期研究中，索拉非尼治疗的ORR为15%，中位PFS为4.2个月。\n"
+
+
+def _documents(out: Path) -> dict[str, dict]:
+    with open(out / "documents.csv", encoding="utf-8") as handle:
+        return {row["doc_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture
+def messy_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "gb.txt").write_bytes(ARTICLE.encode("gb18030"))
+    (folder / "u16.txt").write_bytes(ARTICLE.encode("utf-16"))
+    (folder / "page.html").write_text(f"<html><head><title>索拉非尼研究</title></head><body><nav>首页 登录</nav>"
+                                      f"<article><p>{ARTICLE.splitlines()[2]}</p></article></body></html>",
+                                      encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "scan.txt").write_bytes(b"%PDF-1.7\n\x00\x01\x02binary")
+    (folder / "sub" / "gb.txt").write_text(ARTICLE, encoding="utf-8")
+    return folder
+
+
+def test_every_file_gets_a_status_and_good_ones_give_rows(messy_folder, tmp_path):
+    out = tmp_path / "out"
+    summary = run_batch(collect([messy_folder]), out)
+    docs = _documents(out)
+    assert set(docs) == {"gb", "gb~2", "u16", "page", "empty", "scan"}
+    assert docs["gb"]["status"] == "ok" and docs["gb"]["encoding"] == "gb18030"
+    assert docs["u16"]["status"] == "ok" and docs["u16"]["encoding"].startswith("utf-16")
+    assert docs["page"]["status"] == "ok"
+    assert docs["empty"]["status"] == "error" and "empty" in docs["empty"]["error"]
+    assert docs["scan"]["status"] == "error" and "binary" in docs["scan"]["error"]
+    assert "duplicate" in docs["gb~2"]["error"] and docs["gb~2"]["status"] == "ok"
+    assert (summary.ok, summary.failed) == (4, 2)
+    with open(out / "outcomes.csv", encoding="utf-8") as handle:
+        outcomes = list(csv.DictReader(handle))
+    assert {(r["doc_id"], r["endpoint"], r["value"]) for r in outcomes} >= {
+        ("gb", "ORR", "15"), ("u16", "PFS", "4.2"), ("page", "ORR", "15"), ("gb~2", "ORR", "15")}
+
+
+def test_same_input_gives_the_same_bytes(messy_folder, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        run_batch(collect([messy_folder]), out)
+        derive_formats(out, ["csv", "parquet"])
+    for table in ("documents", "outcomes", "mentions", "drugs"):
+        assert (first / f"{table}.csv").read_bytes() == (second / f"{table}.csv").read_bytes()
+    assert not list(first.glob(".*.tmp"))
+
+
+def test_parallel_run_equals_serial_run(messy_folder, tmp_path):
+    serial, parallel = tmp_path / "s", tmp_path / "p"
+    run_batch(collect([messy_folder]), serial, n_jobs=1)
+    run_batch(collect([messy_folder]), parallel, n_jobs=2)
+    assert (serial / "outcomes.csv").read_bytes() == (parallel / "outcomes.csv").read_bytes()
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match="no such file or folder"):
+        collect([tmp_path / "nope"])
