@@ -96,7 +96,9 @@ def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
     all_treatments: list[Treatment] = []
     drugs: list[DrugUse] = []
     previous_in_block: dict[int, tuple[str, str]] = {}
+    subject = _title_subject(view, builder)
     for segment in segments(view):
+        segment.ctx.current = subject
         rows: list[Outcome] = []
         for sentence in segment.sentences:
             treatments = builder.treatments(sentence)
@@ -126,6 +128,15 @@ def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
             linked.citations.append(Citation(m.text, m.data["refs"], m.start, m.end, (s.start, s.end)))
     linked.regimens = _regimen_rows(all_treatments)
     return linked, drugs
+
+
+def _title_subject(view: DocView, builder: TreatmentBuilder) -> Treatment | None:
+    """A news item about one drug names it in its title: the default treatment of its numbers."""
+    for s in view.sentences:
+        if view.blocks[s.block].kind == "title":
+            specific = [t for t in builder.treatments(s) if t.specific and not t.generic]
+            return specific[0] if specific else None
+    return None
 
 
 def _drug_uses(sentence: Sentence, treatments: list[Treatment]) -> list[DrugUse]:

@@ -131,6 +131,7 @@ def followup_of(m: Mention | None) -> str:
 
 def refresh_context(segment: Segment, sentence: Sentence, arms: list[Treatment], had_values: bool) -> None:
     """After a sentence: remember the study's treatment and, from a design sentence, its arms."""
+    arms = [a for a in arms if not _prior(sentence, a)]
     specific = [a for a in arms if a.specific and not a.generic]
     if specific:
         segment.ctx.current = specific[-1]
@@ -143,6 +144,15 @@ def refresh_context(segment: Segment, sentence: Sentence, arms: list[Treatment],
     labelled = [a for a in distinct if a.label]
     if not had_values and len(distinct) >= 2 and comparative:
         segment.ctx.arms = (labelled if len(labelled) >= 2 else distinct)[:2]
+
+
+def _prior(sentence: Sentence, arm: Treatment) -> bool:
+    """``既往接受过铂类化疗``, ``曲妥珠单抗治疗失败``: a prior therapy is not the study's treatment."""
+    clause = sentence.clause_of(arm.start)
+    for cue in sentence.labelled("PRIOR"):
+        if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or cue.start - arm.end <= 4):
+            return True
+    return False
 
 
 def resolve_roles(arms: list[Treatment], ctx: Context) -> list[Treatment]:

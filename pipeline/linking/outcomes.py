@@ -45,6 +45,8 @@ def _kind(m: Mention) -> str:
 def _row(linker: SentenceLinker, m: Mention, arm: Treatment | None, rule: str,
          endpoint: Mention | None = None) -> Outcome | None:
     text, s = linker.text, linker.s
+    if any(c.label == "CHANGE" and 0 <= m.start - c.end <= 3 for c in s.mentions):
+        return None  # 降低了30%, 延长2个月: a difference between arms, not an outcome
     later = [x for x in s.mentions if x.start > m.start]
     unit, kind = _unit(m, later), _kind(m)
     found, how = (endpoint, "link.respectively-endpoints") if endpoint else \

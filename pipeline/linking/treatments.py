@@ -95,13 +95,15 @@ class TreatmentBuilder:
                 continue
             if current:
                 kind = _gap_kind(self.text[current[-1].end:m.start], pending)
-                if kind == "and" and "combine" not in joins:
+                if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)):
                     kind = None
                 if kind == "or" and not self._same_class(current[-1], m):
                     kind = None
                 if kind is None:
                     runs.append(self._make(current, joins, sentence))
                     current, joins = [], []
+                elif m.norm == "chemotherapy" and not self.text[current[-1].end:m.start].strip():
+                    continue  # FU化疗, 含铂化疗: the drug's chemotherapy, not a second agent
                 else:
                     joins.append(kind)
             current.append(m)
@@ -109,6 +111,12 @@ class TreatmentBuilder:
         if current:
             runs.append(self._make(current, joins, sentence))
         return runs
+
+    @staticmethod
+    def _starts_combination(sentence: Sentence, m: Mention) -> bool:
+        """``A联合B及C联合D``: the agent after 及 opens a second treatment."""
+        after = [x for x in sentence.mentions if x.start >= m.end]
+        return bool(after) and after[0].label == "COMBINE"
 
     def _same_class(self, a: Mention, b: Mention) -> bool:
         return a.label == b.label == "DRUG" and a.data.get("class") == b.data.get("class") \

@@ -1,0 +1,131 @@
+"""Normalisation for matching, with a map back to the original offsets.
+
+Rules and regexes see one form of every character: full-width digits, letters
+and punctuation become half-width, odd spaces become plain spaces, and LaTeX
+residue of PDF conversion (``$6 1 . 9 \\%$``) becomes plain text (``61.9%``).
+Tables must still point into the decoded original, so every edit is recorded in
+an offset map: ``offsets[i]`` is the original index of normalised character i.
+"""
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import regex
+
+KEEP = set("。！？、")  # Chinese sentence punctuation that sentence splitting relies on
+EXTRA = {"～": "~", "〜": "~", "∼": "~", "–": "-", "—": "-", "－": "-", "﹣": "-", "＜": "<", "＞": ">",
+         "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": "",
+         "〔": "[", "〕": "]", "【": "[", "】": "]", "“": "\"", "”": "\"", "·": "·"}
+MATH = regex.compile(r"\$([^$\n]{1,300})\$")
+LATEX_COMMAND = regex.compile(r"\\(?:scriptstyle|mathrm|mathbf|mathit|sf|rm|bf|left|right|textstyle|displaystyle|"
+                              r"operatorname|text)\b")
+LATEX_SYMBOLS = {r"\%": "%", r"\sim": "~", r"\geqslant": "≥", r"\leqslant": "≤", r"\geq": "≥", r"\leq": "≤",
+                 r"\pm": "±", r"\times": "×", r"\cdot": "·", r"\ ": " ", r"\,": "", r"\;": " ", r"\!": "",
+                 r"\~": "~", r"\{": "", r"\}": ""}
+MARKDOWN = regex.compile(r"\*\*|(?<!\*)\*(?!\*)|\[([^\]\n]{1,200})\]\([^)\s]{1,500}\)")
+UNIT_SPACE = regex.compile(r"(?<=\d)\s+(?=个月|月|周|年|%)")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    offsets: list[int]  # len(text) + 1 entries; the last is len(original)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original span covering a normalised span."""
+        if end <= start:
+            return self.offsets[start], self.offsets[start]
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+class _Builder:
+    """Accumulates output pieces and their original offsets."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.offsets: list[int] = []
+
+    def add(self, text: str, origin: int) -> None:
+        self.chars.append(text)
+        self.offsets.extend([origin] * len(text))
+
+
+def _fold_char(ch: str) -> str:
+    if ch in KEEP:
+        return ch
+    if ch in EXTRA:
+        return EXTRA[ch]
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFEE0)
+    return ch
+
+
+def _unlatex(body: str) -> str:
+    """Plain text of one ``$...$`` span.
+
+    PDF-to-markdown converters space out every character (``6 1 . 9``); a real
+    space is written ``\\ `` or ``~``. So plain spaces are dropped, written spaces
+    kept (except between digits, where they separate thousands).
+    """
+    body = body.replace(r"\sim", "\x01").replace(r"\ ", "\x00").replace("~", "\x00")
+    for latex, plain in LATEX_SYMBOLS.items():
+        body = body.replace(latex, plain)
+    body = LATEX_COMMAND.sub("", body).replace("{", "").replace("}", "")
+    body = regex.sub(r"\s+", "", body).replace("\x01", "~")
+    body = regex.sub(r"(?<=%)C[1l](?=\x00)", "CI", body)  # OCR reads CI as C1
+    body = regex.sub(r"(?<=\d)\x00+(?=\d)", "", body)
+    body = regex.sub(r"\x00+", " ", body).strip()
+    return "+" if body == "^+" else body
+
+
+def _edits(text: str) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, replacement) edits of the original text."""
+    edits: list[tuple[int, int, str]] = []
+    for match in MATH.finditer(text):
+        edits.append((match.start(), match.end(), _unlatex(match.group(1))))
+    taken = [(s, e) for s, e, _ in edits]
+
+    def free(s: int, e: int) -> bool:
+        return not any(s < te and ts < e for ts, te in taken)
+
+    for match in MARKDOWN.finditer(text):
+        if free(*match.span()):
+            edits.append((match.start(), match.end(), match.group(1) or ""))
+    for match in regex.finditer(r"\\~", text):
+        if free(*match.span()):
+            edits.append((match.start(), match.end(), "~"))
+    return sorted(edits)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise text for matching; keep a map from every output char to its source."""
+    out = _Builder()
+    position = 0
+    for start, end, replacement in _edits(text):
+        for i in range(position, start):
+            out.add(_fold_char(text[i]), i)
+        folded = "".join(_fold_char(c) for c in replacement)
+        for k, ch in enumerate(folded):
+            out.add(ch, start + min(k, end - start - 1))
+        position = end
+    for i in range(position, len(text)):
+        out.add(_fold_char(text[i]), i)
+    joined = "".join(out.chars)
+    offsets = out.offsets
+    # Spaces between a number and its unit (9.0 个月) are dropped in a second pass.
+    keep = [True] * len(joined)
+    for match in UNIT_SPACE.finditer(joined):
+        for i in range(*match.span()):
+            keep[i] = False
+    final = "".join(c for c, k in zip(joined, keep) if k)
+    final_offsets = [o for o, k in zip(offsets, keep) if k] + [len(text)]
+    return Normalized(unicodedata.normalize("NFC", final) if len(unicodedata.normalize("NFC", final)) == len(final)
+                      else final, final_offsets)
+
+
+def original_index(norm: Normalized, original: int) -> int:
+    """The first normalised index at or after an original offset (for sections)."""
+    return bisect_right(norm.offsets, original - 1)
