@@ -120,7 +120,8 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     doc = build_nlp(rules)(_masked_body(norm.text, blocks))
     view = DocView(norm.text, doc._.mentions, blocks)
     class_names = {r.name for r in rules.of("drugs") if r.type == "class"}
-    linked, drug_uses = link(view, class_names)
+    chemo = {p for r in rules.of("terms") if r.label == "CHEMO_CLASS" for p in r.phrases}
+    linked, drug_uses = link(view, class_names, chemo)
     return Analysis(article, norm, doc, view, linked, drug_uses)
 
 

@@ -22,7 +22,7 @@ from .rules import RuleSet, load_rules
 
 LEXICON_PRIORITY = 12
 # Labels of the study frame: they may overlap anything, they only add context.
-FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO"}
+FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO", "PRIOR"}
 CONTEXT_WINDOW = 6
 
 if not Doc.has_extension("mentions"):
@@ -56,7 +56,7 @@ def _lexicon_entries(rules: RuleSet):
     for rule in rules.of("endpoints"):
         yield rule.id, "ENDPOINT", rule.code, {}, rule.abbr, rule.zh + rule.en
     for rule in rules.of("terms"):
-        if rule.label == "REGIMEN_CONTEXT":
+        if rule.label in {"REGIMEN_CONTEXT", "CHEMO_CLASS"}:
             continue
         sensitive = rule.phrases if rule.case_sensitive else []
         insensitive = [] if rule.case_sensitive else rule.phrases
@@ -124,7 +124,8 @@ class PatternRecognizer:
                 groups = {k: v for k, v in match.groupdict().items() if v}
                 start, end = match.span("name") if "name" in groups else match.span()
                 found.append(Mention(start, end, rule.label, text[start:end],
-                                     _pattern_norm(rule.label, groups), rule.id, rule.priority, groups))
+                                     rule.norm or _pattern_norm(rule.label, groups), rule.id, rule.priority,
+                                     groups))
         for start, end, marker, refs in find_citation_markers(text):
             found.append(Mention(start, end, "CITE", marker, ";".join(map(str, refs)),
                                  "pattern.citation-marker", 50, {"refs": refs}))
@@ -132,24 +133,26 @@ class PatternRecognizer:
         return doc
 
 
-def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
-    """Keep one reading per stretch of text: higher priority, then longer, then earlier.
-
-    Frame labels (setting, design, study words) never compete: 辅助化疗 is both a
-    setting and a treatment.
-    """
+def _greedy(mentions) -> list[Mention]:
+    """Highest priority first, then longest, then earliest; drop what overlaps a kept one."""
     kept: list[Mention] = []
-    taken: list[tuple[int, int]] = []
-    frame = [m for m in mentions if m.label in FRAME_LABELS]
-    ranked = sorted((m for m in mentions if m.label not in FRAME_LABELS),
-                    key=lambda m: (-m.priority, -(m.end - m.start), m.start))
-    for m in ranked:
-        if any(m.start < e and s < m.end for s, e in taken):
-            continue
-        kept.append(m)
-        taken.append((m.start, m.end))
-    unique = {(m.start, m.end, m.label): m for m in sorted(frame, key=lambda m: -(m.end - m.start))}
-    return sorted(kept + list(unique.values()), key=lambda m: (m.start, -m.end))
+    for m in sorted(mentions, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
+        if not any(m.start < k.end and k.start < m.end for k in kept):
+            kept.append(m)
+    return kept
+
+
+def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
+    """Keep one reading per stretch of text.
+
+    Frame labels (setting, design, study words, prior therapy) compete only with
+    their own label: 辅助化疗 is both a setting and a treatment, but 一线 inside
+    一线化疗失败 is not a second setting.
+    """
+    kept = _greedy(m for m in mentions if m.label not in FRAME_LABELS)
+    for label in sorted(FRAME_LABELS):
+        kept += _greedy(m for m in mentions if m.label == label)
+    return sorted(kept, key=lambda m: (m.start, -m.end, m.label))
 
 
 def resolve(doc: Doc) -> Doc:

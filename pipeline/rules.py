@@ -82,6 +82,7 @@ class PatternRule(Rule):
     label: str
     regex: str
     priority: int = 0
+    norm: str = ""
 
     @field_validator("regex")
     @classmethod

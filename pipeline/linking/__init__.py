@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..records import Citation, Linked, Outcome, Regimen, Trial
-from .frames import (Segment, disease_of, followup_of, phase_of, refresh_context, resolve_roles,
-                     segments, venue_of)
+from .frames import (Segment, add_on_arms, disease_of, followup_of, phase_of, refresh_context,
+                     resolve_roles, segments, venue_of, with_backbone)
 from .outcomes import link_sentence
 from .text import Block, DocView, Sentence
 from .treatments import Treatment, TreatmentBuilder
@@ -61,17 +61,33 @@ def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: st
         arms = {r.drugs for r in with_drugs} | {r.comparator_drugs for r in rows if r.comparator_drugs}
         arms |= {"" for r in rows if r.arm and not r.drugs and r.measure != "hr"}
     specific = any(a.specific for a in [segment.ctx.current] if a) or segment.ctx.arms
-    if not segment.has_study_cue and not (citation and specific):
+    if not segment.has_study_cue and segment.parent is None and not (citation and specific):
         return None
-    trial = segment.first("TRIAL")
-    settings = sorted({m.norm for m in segment.mentions("SETTING")})
-    return Trial(trial=trial.norm if trial else "", phase=phase_of(segment.first("PHASE")),
-                 design=";".join(sorted({m.norm for m in segment.mentions("DESIGN")})),
-                 n=segment.first("N").norm if segment.first("N") else "",
-                 disease=rows[0].disease, setting=";".join(settings),
-                 arms="|".join(sorted(arms)), followup_months=followup_of(segment.first("FOLLOWUP")),
-                 venue=venue_of(segment.first("VENUE")) or title_venue, citation=citation,
+    trial = segment.frame_first("TRIAL")
+    settings = sorted({m.norm for m in segment.frame("SETTING")})
+    n = segment.frame_first("N")
+    return Trial(trial=trial.norm if trial else "", phase=phase_of(segment.frame_first("PHASE")),
+                 design=";".join(sorted({m.norm for m in segment.frame("DESIGN")})),
+                 n=n.norm if n else "", disease=rows[0].disease, setting=";".join(settings),
+                 arms="|".join(sorted(arms)), followup_months=followup_of(segment.frame_first("FOLLOWUP")),
+                 venue=venue_of(segment.frame_first("VENUE")) or title_venue, citation=citation,
                  rules=sorted({rule for r in rows for rule in r.rules}))
+
+
+def _merge_trials(trials: list[Trial]) -> list[Trial]:
+    """A named study described over several frames is one trial row."""
+    merged: dict[str, Trial] = {}
+    out: list[Trial] = []
+    for t in trials:
+        if t.trial and t.trial in merged:
+            kept = merged[t.trial]
+            kept.arms = "|".join(sorted(set(kept.arms.split("|")) | set(t.arms.split("|"))))
+            for name in ("phase", "design", "n", "disease", "setting", "followup_months", "venue", "citation"):
+                setattr(kept, name, getattr(kept, name) or getattr(t, name))
+            continue
+        merged[t.trial] = t if t.trial else merged.get("", t)
+        out.append(t)
+    return out
 
 
 def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
@@ -85,7 +101,19 @@ def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
     return list(rows.values())
 
 
-def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
+def _backbone(segment: Segment, view: DocView, class_names: set[str], chemo_classes: set[str]) -> Treatment | None:
+    """The named chemotherapy of a study (two or more cytotoxics, or a regimen), if any."""
+    scout = TreatmentBuilder(view.text, class_names)
+    sentences = (segment.parent.sentences if segment.parent else []) + segment.sentences
+    for sentence in sentences:
+        for t in scout.treatments(sentence):
+            cytotoxic = all(m.label == "REGIMEN" or m.data.get("class") in chemo_classes for m in t.agents)
+            if cytotoxic and len(t.drugs) > 1 and not {"chemotherapy", "placebo"} & set(t.drugs):
+                return t
+    return None
+
+
+def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozenset()) -> tuple[Linked, list[DrugUse]]:
     """Link one document's mentions into records."""
     linked = Linked()
     builder = TreatmentBuilder(view.text, class_names)
@@ -99,12 +127,19 @@ def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
     subject = _title_subject(view, builder)
     for segment in segments(view):
         segment.ctx.current = subject
+        if segment.parent is not None:
+            segment.ctx.current = segment.parent.ctx.current or subject
+            segment.ctx.arms = list(segment.parent.ctx.arms)
+        backbone, primary = _backbone(segment, view, class_names, chemo_classes), None
         rows: list[Outcome] = []
         for sentence in segment.sentences:
             treatments = builder.treatments(sentence)
             all_treatments.extend(treatments)
             drugs.extend(_drug_uses(sentence, treatments))
-            arms = resolve_roles(builder.arms(sentence, treatments), segment.ctx)
+            primary = primary or next((t for t in treatments if len(t.drugs) > 1 and t.specific), None)
+            arms = resolve_roles(with_backbone(builder.arms(sentence, treatments), backbone), segment.ctx)
+            if len([a for a in arms if a.label]) == 2:
+                add_on_arms([a for a in arms if a.label], primary or subject)
             found = link_sentence(view.text, sentence, arms, segment.ctx)
             for row in found:
                 row.citation = attribute(sentence, cites)
@@ -113,7 +148,7 @@ def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
         disease = disease_of(segment) or previous_in_block.get(segment.block, ("", ""))[0]
         if not segment.mentions("SETTING") and segment.block in previous_in_block:
             segment.inherited_setting = previous_in_block[segment.block][1]
-        trial = segment.first("TRIAL")
+        trial = segment.frame_first("TRIAL")
         for row in rows:
             row.disease, row.trial, row.segment = disease, trial.norm if trial else "", segment.index
         record = _trial(segment, rows, title_venue, attribute(segment.sentences[0], cites)) if rows else None
@@ -126,6 +161,7 @@ def link(view: DocView, class_names: set[str]) -> tuple[Linked, list[DrugUse]]:
     for s in view.sentences:
         for m in s.labelled("CITE"):
             linked.citations.append(Citation(m.text, m.data["refs"], m.start, m.end, (s.start, s.end)))
+    linked.trials = _merge_trials(linked.trials)
     linked.regimens = _regimen_rows(all_treatments)
     return linked, drugs
 

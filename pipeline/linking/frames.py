@@ -30,6 +30,16 @@ class Segment:
     closed: bool = False
     heading: Sentence | None = None
     inherited_setting: str = ""
+    parent: "Segment | None" = None    # the named study this one goes on describing
+
+    def frame(self, *labels: str) -> list[Mention]:
+        """Mentions of the frame, including those of the named study it continues."""
+        own = self.mentions(*labels)
+        return own + self.parent.frame(*labels) if self.parent is not None else own
+
+    def frame_first(self, label: str) -> Mention | None:
+        found = self.frame(label)
+        return found[0] if found else None
 
     def mentions(self, *labels: str) -> list[Mention]:
         return [m for s in self.sentences for m in s.mentions if m.label in labels]
@@ -67,7 +77,9 @@ def segments(view: DocView) -> list[Segment]:
             and current.first("TRIAL") is not None \
             and current.first("TRIAL").norm not in {m.norm for m in sentence.labelled("TRIAL")}
         if current is None or current.closed or new_trial or (starts_study and _has_numbers(current)):
-            current = Segment(len(out), sentence.block, heading=heading)
+            parent = current if current is not None and current.closed and not starts_study \
+                and current.frame_first("TRIAL") is not None and current.heading is heading else None
+            current = Segment(len(out), sentence.block, heading=heading, parent=parent)
             out.append(current)
         elif previous is not None and sentence.block != previous.block and starts_study:
             current = Segment(len(out), sentence.block, heading=heading)
@@ -153,6 +165,26 @@ def _prior(sentence: Sentence, arm: Treatment) -> bool:
         if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or cue.start - arm.end <= 4):
             return True
     return False
+
+
+def add_on_arms(arms: list[Treatment], primary: Treatment | None) -> None:
+    """``X联合TC方案`` randomised as ``X (A组)`` vs ``安慰剂 (B组)``: both arms keep the backbone."""
+    if primary is None or len(arms) != 2:
+        return
+    first, second = arms
+    if second.drugs == ("placebo",) and first.drugs and set(first.drugs) < set(primary.drugs):
+        second.drugs = tuple(sorted(set(primary.drugs) - set(first.drugs) | {"placebo"}))
+        first.drugs = primary.drugs
+
+
+def with_backbone(arms: list[Treatment], backbone: Treatment | None) -> list[Treatment]:
+    """``阿得贝利单抗联合化疗``: 化疗 is the chemotherapy the study names (依托泊苷和卡铂)."""
+    if backbone is None:
+        return arms
+    for a in arms:
+        if "chemotherapy" in a.drugs and len(a.drugs) > 1:
+            a.drugs = tuple(sorted(set(a.drugs) - {"chemotherapy"} | set(backbone.drugs)))
+    return arms
 
 
 def resolve_roles(arms: list[Treatment], ctx: Context) -> list[Treatment]:

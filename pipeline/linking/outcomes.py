@@ -8,6 +8,7 @@ from .text import Sentence
 from .treatments import Treatment
 
 QUALIFIER_GAP = {"", "为", "了", "达", "是", "仅", "只有", "仅为"}
+CHANGE_GAP = {"", "了", "约", "达", "了约", "至"}
 SYMBOLS = {"<": "<", ">": ">", "≤": "<", "≥": ">"}
 
 
@@ -45,7 +46,8 @@ def _kind(m: Mention) -> str:
 def _row(linker: SentenceLinker, m: Mention, arm: Treatment | None, rule: str,
          endpoint: Mention | None = None) -> Outcome | None:
     text, s = linker.text, linker.s
-    if any(c.label == "CHANGE" and 0 <= m.start - c.end <= 3 for c in s.mentions):
+    if any(c.label == "CHANGE" and c.end <= m.start and text[c.end:m.start].strip() in CHANGE_GAP
+           for c in s.mentions):
         return None  # 降低了30%, 延长2个月: a difference between arms, not an outcome
     later = [x for x in s.mentions if x.start > m.start]
     unit, kind = _unit(m, later), _kind(m)

@@ -52,7 +52,7 @@ def _gap_kind(text: str, gap: list[Mention]) -> str | None:
     for m in gap:
         rest = rest.replace(m.text, " ", 1)
     rest = rest.strip()
-    labels = {m.label for m in gap if m.label != "DOSE"}
+    labels = {m.label for m in gap if m.label not in {"DOSE", "MODIFIER"}}
     if rest and rest not in CONNECTOR_CHARS and rest != "、":
         return None
     if labels <= {"COMBINE"} and (labels or rest in CONNECTOR_CHARS):
