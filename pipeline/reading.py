@@ -194,6 +194,7 @@ def split_sections(text: str, cues: PageCues):
             state, kind = "references", "references"
         if kind == "paragraph":
             paragraph = (paragraph[0], end) if paragraph else (start, end)
+            have_title = True  # text before any title: the document has none
             continue
         if paragraph:
             yield Section("paragraph", *paragraph)
@@ -215,8 +216,8 @@ def _classify(line: str, state: str, have_title: bool, cues: PageCues) -> str:
         return "reference" if ENTRY_START.match(line) else "chrome"
     if any(p.search(line) for p in cues.caption):
         return "caption"
-    if not have_title and len(CJK.findall(line)) >= 6 or not have_title and line.startswith("# "):
-        return "title"
     if not have_title:
-        return "chrome"
+        if line.startswith("# ") or (len(CJK.findall(line)) >= 6 and len(line) <= 80 and "。" not in line):
+            return "title"
+        return "paragraph" if len(CJK.findall(line)) >= 6 else "chrome"
     return "heading" if _is_heading(line) else "paragraph"

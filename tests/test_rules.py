@@ -27,7 +27,7 @@ def _pattern_cases():
             yield pytest.param(rule, example, False, id=f"{rule.id}-{example[:12]}")
 
 
-@pytest.mark.parametrize("rule,example,should_match", _pattern_cases())
+@pytest.mark.parametrize("rule,example,should_match", list(_pattern_cases()))
 def test_pattern_examples(rule, example, should_match):
     from pipeline.normalizing import normalize
 
@@ -41,7 +41,7 @@ def _lexicon_cases():
             yield pytest.param(rule, example, id=f"{rule.id}+{example[:12]}")
 
 
-@pytest.mark.parametrize("rule,example", _lexicon_cases())
+@pytest.mark.parametrize("rule,example", list(_lexicon_cases()))
 def test_term_examples_are_recognised(rule, example):
     from pipeline.extracting import build_nlp
 
@@ -86,16 +86,17 @@ def test_broken_rule_file_is_named_with_its_line(rules_copy, name, text, message
 
 
 def test_duplicate_id_names_both_places(rules_copy):
-    _write(rules_copy, "bad.yaml", "kind: terms\nentries:\n  - id: term.median\n    label: X\n    phrases: [zz]\n")
+    _write(rules_copy, "zz_bad.yaml", "kind: terms\nentries:\n  - id: term.median\n    label: X\n    phrases: [zz]\n")
     _, problems = check_rules(rules_copy)
-    assert any("bad.yaml:3: term.median: duplicate id (first at" in p for p in problems), problems
+    assert any("zz_bad.yaml:3: term.median: duplicate id (first at" in p and "terms.yaml:" in p
+               for p in problems), problems
 
 
 def test_surface_form_of_two_drugs(rules_copy):
-    _write(rules_copy, "bad.yaml", "kind: drugs\nentries:\n  - id: drug.fake\n    name: fakeinib\n"
-                                   "    zh: [顺铂]\n")
+    _write(rules_copy, "zz_bad.yaml", "kind: drugs\nentries:\n  - id: drug.fake\n    name: fakeinib\n"
+                                      "    zh: [顺铂]\n")
     _, problems = check_rules(rules_copy)
-    assert any("bad.yaml:3: drug.fake: surface form '顺铂' is also used by" in p for p in problems), problems
+    assert any("zz_bad.yaml:3: drug.fake: surface form '顺铂' is also used by" in p for p in problems), problems
 
 
 def test_regimen_with_unknown_component(rules_copy):
