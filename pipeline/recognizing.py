@@ -10,6 +10,7 @@ token boundaries from jieba need not coincide with a number's boundaries.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import regex
@@ -80,21 +81,22 @@ class LexiconRecognizer:
             if insensitive:
                 self.folded.add(rule_id, [nlp.make_doc(p) for p in insensitive])
 
-    def _in_treatment_context(self, doc: Doc, start: int, end: int) -> bool:
+    def _in_treatment_context(self, text: str, start: int, end: int) -> bool:
         """A regimen abbreviation (AI, EC) counts only next to treatment words."""
-        after = doc.text[end:end + CONTEXT_WINDOW]
-        before = doc.text[max(0, start - 3):start]
+        after = text[end:end + CONTEXT_WINDOW]
+        before = text[max(0, start - 3):start]
         return bool(self.context.match(after.lstrip(" )")) or self.context.search(before)
                     or after.startswith(")") or before.rstrip().endswith("("))
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc._.mentions if doc._.mentions is not None else []
+        text = doc.text
         for matcher in (self.exact, self.folded):
             for match_id, start, end in matcher(doc):
                 rule_id = doc.vocab.strings[match_id]
                 label, norm, data = self.meta[rule_id]
                 span = doc[start:end]
-                if data.get("abbr") and not self._in_treatment_context(doc, span.start_char, span.end_char):
+                if data.get("abbr") and not self._in_treatment_context(text, span.start_char, span.end_char):
                     continue
                 found.append(Mention(span.start_char, span.end_char, label, span.text, norm,
                                      rule_id, LEXICON_PRIORITY, data))
@@ -136,9 +138,13 @@ class PatternRecognizer:
 def _greedy(mentions) -> list[Mention]:
     """Highest priority first, then longest, then earliest; drop what overlaps a kept one."""
     kept: list[Mention] = []
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     for m in sorted(mentions, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
-        if not any(m.start < k.end and k.start < m.end for k in kept):
-            kept.append(m)
+        i = bisect_right(taken, (m.start, float("inf")))
+        if (i > 0 and taken[i - 1][1] > m.start) or (i < len(taken) and taken[i][0] < m.end):
+            continue
+        taken.insert(i, (m.start, m.end))
+        kept.append(m)
     return kept
 
 
