@@ -104,12 +104,16 @@ def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
 def _backbone(segment: Segment, view: DocView, class_names: set[str], chemo_classes: set[str]) -> Treatment | None:
     """The named chemotherapy of a study (two or more cytotoxics, or a regimen), if any."""
     scout = TreatmentBuilder(view.text, class_names)
-    sentences = (segment.parent.sentences if segment.parent else []) + segment.sentences
+    blocks = {s.block for s in segment.sentences}
+    sentences = (segment.parent.sentences if segment.parent else []) + \
+        [s for s in view.sentences if s.block in blocks]
     for sentence in sentences:
         for t in scout.treatments(sentence):
-            cytotoxic = all(m.label == "REGIMEN" or m.data.get("class") in chemo_classes for m in t.agents)
-            if cytotoxic and len(t.drugs) > 1 and not {"chemotherapy", "placebo"} & set(t.drugs):
-                return t
+            targeted = {d for m in t.agents if not (m.label == "REGIMEN" or m.data.get("class") in chemo_classes)
+                        for d in m.data.get("drugs", [m.norm])}
+            cytotoxic = set(t.drugs) - targeted
+            if len(cytotoxic) > 1 and not {"chemotherapy", "placebo"} & cytotoxic:
+                return Treatment(t.start, t.end, t.text, tuple(sorted(cytotoxic)), rules=t.rules)
     return None
 
 
@@ -136,8 +140,8 @@ def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozens
             treatments = builder.treatments(sentence)
             all_treatments.extend(treatments)
             drugs.extend(_drug_uses(sentence, treatments))
-            primary = primary or next((t for t in treatments if len(t.drugs) > 1 and t.specific), None)
             arms = resolve_roles(with_backbone(builder.arms(sentence, treatments), backbone), segment.ctx)
+            primary = primary or next((t for t in treatments if len(t.drugs) > 1 and t.specific), None)
             if len([a for a in arms if a.label]) == 2:
                 add_on_arms([a for a in arms if a.label], primary or subject)
             found = link_sentence(view.text, sentence, arms, segment.ctx)

@@ -182,18 +182,20 @@ def with_backbone(arms: list[Treatment], backbone: Treatment | None) -> list[Tre
     if backbone is None:
         return arms
     for a in arms:
-        if "chemotherapy" in a.drugs and len(a.drugs) > 1:
+        if "chemotherapy" in a.drugs:
             a.drugs = tuple(sorted(set(a.drugs) - {"chemotherapy"} | set(backbone.drugs)))
     return arms
 
 
 def resolve_roles(arms: list[Treatment], ctx: Context) -> list[Treatment]:
     """试验组/对照组 never defined: they are the study's first and second arm."""
-    if len(ctx.arms) < 2:
-        return arms
     resolved = []
     for a in arms:
-        if a.role in {"experimental", "control"} and not a.drugs:
+        if a.role == "other" and not a.drugs and ctx.current is not None:
+            # 手术组 / 非手术组 of a study of one drug: both arms get it
+            a = Treatment(a.start, a.end, a.text, ctx.current.drugs, label=a.label, specific=False,
+                          rules=a.rules + ["link.group-study-treatment"])
+        elif a.role in {"experimental", "control"} and not a.drugs and len(ctx.arms) >= 2:
             source = ctx.arms[0] if a.role == "experimental" else ctx.arms[1]
             a = Treatment(a.start, a.end, a.text, source.drugs, label=a.label, specific=source.specific,
                           rules=a.rules + ["link.group-role"])

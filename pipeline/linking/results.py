@@ -81,7 +81,7 @@ class SentenceLinker:
                      and self.s.clause_of(m.start) == self.s.clause_of(until)]
             if ahead and self._compatible(ahead[0].norm, unit, kind):
                 return ahead[0], "link.landmark-values-then-endpoint"
-        blockers = [m.end for m in self.s.mentions if m.label == "NOT_ENDPOINT" and m.end <= value.start]
+        blockers = [m.end for m in self.s.mentions if m.label in {"NOT_ENDPOINT", "CONTRAST"} and m.end <= value.start]
         for m in reversed([m for m in self.s.mentions if m.label == "ENDPOINT" and m.end <= value.start]):
             if blockers and max(blockers) > m.end:
                 return None, ""
@@ -126,11 +126,16 @@ class SentenceLinker:
 
     def pair_arms(self, until: int) -> list[Treatment | None]:
         """The two arms of a comparison: named in the sentence, else the study's arms."""
+        labelled: list[Treatment] = []
+        for a in self.arms:
+            if a.label and all(a.label != b.label for b in labelled):
+                labelled.append(a)
         named: list[Treatment] = []
         for a in self.arms:
-            if all(a.key != b.key or a.label != b.label for b in named) and a.specific or a.label:
-                if all(a.text != b.text for b in named):
-                    named.append(a)
+            if (a.specific or a.label) and all(a.key != b.key for b in named):
+                named.append(a)
+        if len(labelled) >= 2:
+            named = labelled
         frame = [a for a in self.ctx.arms]
         if len(named) >= 2:
             first, second = named[0], named[1]
@@ -191,11 +196,17 @@ class SentenceLinker:
     def listed_before(self, marker: Mention) -> tuple[list[Mention], list[Treatment]]:
         """Endpoints and arms listed in the stretch before 分别 (back to the previous number)."""
         previous = [m.end for m in self.s.mentions if m.label in VALUE_LABELS and m.end <= marker.start]
-        begin = max(previous) if previous else self.s.start
+        begin = max([self.s.clause_starts[self.s.clause_of(marker.start)]] + previous)
         endpoints: list[Mention] = []
         for m in self.s.mentions:
             if m.label == "ENDPOINT" and begin <= m.start < marker.start:
                 if not endpoints or endpoints[-1].norm != m.norm:
                     endpoints.append(m)
         arms = [a for a in self.arms if begin <= a.start < marker.start]
+        if not endpoints and not arms and begin > self.s.start:
+            return self.listed_before_from(self.s.start, marker)
         return endpoints, arms
+
+    def listed_before_from(self, begin: int, marker: Mention) -> tuple[list[Mention], list[Treatment]]:
+        endpoints = [m for m in self.s.mentions if m.label == "ENDPOINT" and begin <= m.start < marker.start]
+        return endpoints[-1:], [a for a in self.arms if begin <= a.start < marker.start][-2:]

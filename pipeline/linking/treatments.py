@@ -192,8 +192,24 @@ class TreatmentBuilder:
             elif not t.generic and t.arm:
                 arms.append(t)
         for g in sentence.labelled("GROUP"):
-            arms.append(self._group(g, treatments))
+            joined = self._joined_group(g, treatments, sentence)
+            arms.append(joined or self._group(g, treatments))
         return sorted(arms, key=lambda a: a.start)
+
+    def _joined_group(self, g: Mention, treatments: list[Treatment], sentence: Sentence) -> Treatment | None:
+        """``阿得贝利单抗联合化疗组``: a drug joined to a group word (化疗组) labels one arm."""
+        if g.norm not in {"chemotherapy", "placebo"}:
+            return None
+        for t in treatments:
+            gap = [m for m in sentence.mentions if t.end <= m.start and m.end <= g.start]
+            if t.end < g.start and gap and all(m.label == "COMBINE" for m in gap) \
+                    and not self.text[t.end:g.start].replace(gap[0].text, "").strip():
+                label = self.text[t.start:g.end]
+                group = Treatment(t.start, g.end, label, tuple(sorted(set(t.drugs) | {g.norm})), label=label,
+                                  specific=t.specific, rules=t.rules + [g.rule, "link.joined-group"])
+                self.groups.setdefault(label, group)
+                return group
+        return None
 
     def _group(self, g: Mention, treatments: list[Treatment]) -> Treatment:
         """Resolve a group label: defined here, defined earlier, or known only by its role."""
