@@ -141,7 +141,7 @@ def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozens
             all_treatments.extend(treatments)
             drugs.extend(_drug_uses(sentence, treatments))
             arms = resolve_roles(with_backbone(builder.arms(sentence, treatments), backbone), segment.ctx)
-            primary = primary or next((t for t in treatments if len(t.drugs) > 1 and t.specific), None)
+            primary = primary or next((a for a in arms if len(a.drugs) > 1 and a.specific and not a.label), None)
             if len([a for a in arms if a.label]) == 2:
                 add_on_arms([a for a in arms if a.label], primary or subject)
             found = link_sentence(view.text, sentence, arms, segment.ctx)

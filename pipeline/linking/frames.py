@@ -10,7 +10,7 @@ disease and setting carry over from the previous frame of the same paragraph.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..recognizing import Mention
 from .results import Context
@@ -181,10 +181,13 @@ def with_backbone(arms: list[Treatment], backbone: Treatment | None) -> list[Tre
     """``阿得贝利单抗联合化疗``: 化疗 is the chemotherapy the study names (依托泊苷和卡铂)."""
     if backbone is None:
         return arms
+    resolved = []
     for a in arms:
-        if "chemotherapy" in a.drugs:
-            a.drugs = tuple(sorted(set(a.drugs) - {"chemotherapy"} | set(backbone.drugs)))
-    return arms
+        if "chemotherapy" in a.drugs and (a.label or len(a.drugs) > 1):
+            drugs = tuple(sorted(set(a.drugs) - {"chemotherapy"} | set(backbone.drugs)))
+            a = replace(a, drugs=drugs, rules=a.rules + ["link.chemotherapy-backbone"])
+        resolved.append(a)
+    return resolved
 
 
 def resolve_roles(arms: list[Treatment], ctx: Context) -> list[Treatment]:
