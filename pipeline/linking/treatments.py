@@ -197,15 +197,16 @@ class TreatmentBuilder:
         return sorted(arms, key=lambda a: a.start)
 
     def _joined_group(self, g: Mention, treatments: list[Treatment], sentence: Sentence) -> Treatment | None:
-        """``阿得贝利单抗联合化疗组``: a drug joined to a group word (化疗组) labels one arm."""
-        if g.norm not in {"chemotherapy", "placebo"}:
-            return None
+        """``伊马替尼治疗组``, ``阿得贝利单抗联合化疗组``: a treatment written into a group label."""
         for t in treatments:
             gap = [m for m in sentence.mentions if t.end <= m.start and m.end <= g.start]
-            if t.end < g.start and gap and all(m.label == "COMBINE" for m in gap) \
-                    and not self.text[t.end:g.start].replace(gap[0].text, "").strip():
+            between = self.text[t.end:g.start]
+            for m in gap:
+                between = between.replace(m.text, "", 1)
+            if t.end <= g.start and all(m.label == "COMBINE" for m in gap) and not between.strip():
+                extra = {g.norm} if g.norm in {"chemotherapy", "placebo"} else set()
                 label = self.text[t.start:g.end]
-                group = Treatment(t.start, g.end, label, tuple(sorted(set(t.drugs) | {g.norm})), label=label,
+                group = Treatment(t.start, g.end, label, tuple(sorted(set(t.drugs) | extra)), label=label,
                                   specific=t.specific, rules=t.rules + [g.rule, "link.joined-group"])
                 self.groups.setdefault(label, group)
                 return group
