@@ -155,13 +155,23 @@ def refresh_context(segment: Segment, sentence: Sentence, arms: list[Treatment],
         any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
     labelled = [a for a in distinct if a.label]
     if not had_values and len(distinct) >= 2 and comparative:
-        segment.ctx.arms = (labelled if len(labelled) >= 2 else distinct)[:2]
+        segment.ctx.arms = _compared(sentence, distinct) or (labelled if len(labelled) >= 2 else distinct)[:2]
+
+
+def _compared(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
+    """``接受培唑帕尼或安慰剂``, ``A对比B``: the two treatments on either side of 或/对比."""
+    for cue in sentence.labelled("OR", "VS"):
+        before = [a for a in arms if a.end <= cue.start and cue.start - a.end <= 3]
+        after = [a for a in arms if a.start >= cue.end and a.start - cue.end <= 3]
+        if before and after:
+            return [before[-1], after[0]]
+    return []
 
 
 def _prior(sentence: Sentence, arm: Treatment) -> bool:
     """``既往接受过铂类化疗``, ``曲妥珠单抗治疗失败``: a prior therapy is not the study's treatment."""
     clause = sentence.clause_of(arm.start)
-    for cue in sentence.labelled("PRIOR"):
+    for cue in sentence.labelled("PRIOR") + [m for m in sentence.labelled("SETTING") if m.norm == "relapsed/refractory"]:
         if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or cue.start - arm.end <= 4):
             return True
     return False

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import regex
+
 from ..recognizing import Mention
 from .text import Sentence
 
@@ -193,7 +195,7 @@ class TreatmentBuilder:
                 arms.append(t)
         for g in sentence.labelled("GROUP"):
             joined = self._joined_group(g, treatments, sentence)
-            arms.append(joined or self._group(g, treatments))
+            arms.append(joined or self._group(g, treatments, sentence))
         return sorted(arms, key=lambda a: a.start)
 
     def _joined_group(self, g: Mention, treatments: list[Treatment], sentence: Sentence) -> Treatment | None:
@@ -212,10 +214,20 @@ class TreatmentBuilder:
                 return group
         return None
 
-    def _group(self, g: Mention, treatments: list[Treatment]) -> Treatment:
+    def _verb_defines(self, g: Mention, t: Treatment, sentence: Sentence) -> bool:
+        """``试验组(410例)接受帕博利珠单抗+培美曲塞``: a label, an optional bracket, a verb, a treatment."""
+        between = self.text[g.end:t.start]
+        verbs = [m for m in sentence.labelled("DEFINE_VERB") if g.end <= m.start and m.end <= t.start]
+        if not verbs or len(between) > 20 or any(m.label == "GROUP" for m in sentence.mentions
+                                                   if g.end <= m.start < t.start):
+            return False
+        rest = regex.sub(r"^\s*\([^()]*\)\s*", "", between).replace(verbs[0].text, "", 1)
+        return not rest.strip()
+
+    def _group(self, g: Mention, treatments: list[Treatment], sentence: Sentence) -> Treatment:
         """Resolve a group label: defined here, defined earlier, or known only by its role."""
         for t in sorted(treatments, key=lambda t: -t.start):
-            if self._bracketed(g.end, t) or self._labels_in_brackets(t, g):
+            if self._bracketed(g.end, t) or self._labels_in_brackets(t, g) or self._verb_defines(g, t, sentence):
                 defined = Treatment(g.start, g.end, g.text, t.drugs, label=g.text, specific=t.specific,
                                     definition=t.text, rules=t.rules + ["link.group-definition"])
                 self.groups[g.text] = defined
