@@ -108,8 +108,14 @@ def normalize(text: str) -> Normalized:
         for i in range(position, start):
             out.add(_fold_char(text[i]), i)
         folded = "".join(_fold_char(c) for c in replacement)
-        for k, ch in enumerate(folded):
-            out.add(ch, start + min(k, end - start - 1))
+        cursor = start
+        for ch in folded:
+            # point each kept character at its source inside the math span, in order
+            found = text.find(ch, cursor, end)
+            if found >= 0:
+                cursor = found
+            out.add(ch, cursor)
+            cursor = min(cursor + 1, end - 1) if found >= 0 else cursor
         position = end
     for i in range(position, len(text)):
         out.add(_fold_char(text[i]), i)

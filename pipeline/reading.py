@@ -8,6 +8,7 @@ extracted from the page.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,14 +101,19 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
-    """UTF-16 without BOM: NUL bytes on every other position."""
-    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
-        if zeros[:200].count(0) > len(zeros[:200]) * 0.3:
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                return None
-    return None
+    """UTF-16 without BOM: the byte order whose text reads as Chinese/ASCII wins."""
+    best, best_score = None, 0.0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        readable = sum(1 for c in text if c.isspace() or c.isascii() and c.isprintable() or CJK.match(c)
+                       or unicodedata.category(c).startswith("P"))
+        score = readable / max(len(text), 1)
+        if score > best_score:
+            best, best_score = (text, encoding), score
+    return best if best_score > 0.9 else None
 
 
 def html_to_text(markup: str) -> str:
