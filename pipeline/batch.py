@@ -10,6 +10,7 @@ each building its rules and spaCy pipeline once.
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing
 import os
 import time
@@ -94,24 +95,48 @@ def process(job: Job, rules_dir: str | None = None) -> dict[str, list[dict]]:
     return rows
 
 
+@dataclass
+class Rendered:
+    """One document's rows as CSV text per table: cheap to send between processes."""
+
+    doc_id: str
+    status: str
+    csv: dict[str, str]
+    counts: dict[str, int]
+
+
+def render(rows: dict[str, list[dict]]) -> Rendered:
+    chunks, counts = {}, {}
+    for table, columns in COLUMNS.items():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for row in rows.get(table, []):
+            writer.writerow(["" if row.get(c) is None else row.get(c, "") for c in columns])
+        chunks[table], counts[table] = buffer.getvalue(), len(rows.get(table, []))
+    document = rows["documents"][0]
+    return Rendered(document["doc_id"], document["status"], chunks, counts)
+
+
+def process_rendered(job: Job, rules_dir: str | None = None) -> Rendered:
+    return render(process(job, rules_dir))
+
+
 class StreamingWriter:
     """Appends rows to one temporary CSV per table; ``commit`` renames them into place."""
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.files, self.writers, self.counts = {}, {}, {}
+        self.files, self.counts = {}, {}
         for table, columns in COLUMNS.items():
             handle = open(out_dir / f".{table}.csv.tmp", "w", encoding="utf-8", newline="")
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
-            self.files[table], self.writers[table], self.counts[table] = handle, writer, 0
+            csv.writer(handle, lineterminator="\n").writerow(columns)
+            self.files[table], self.counts[table] = handle, 0
 
-    def write(self, rows: dict[str, list[dict]]) -> None:
-        for table, writer in self.writers.items():
-            for row in rows.get(table, []):
-                writer.writerow(["" if row.get(c) is None else row.get(c, "") for c in COLUMNS[table]])
-                self.counts[table] += 1
+    def write(self, rendered: Rendered) -> None:
+        for table, handle in self.files.items():
+            handle.write(rendered.csv[table])
+            self.counts[table] += rendered.counts[table]
 
     def commit(self) -> list[Path]:
         paths = []
@@ -130,35 +155,35 @@ class StreamingWriter:
                 tmp.unlink()
 
 
-def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tuple[Job, dict]]:
+def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tuple[Job, Rendered]]:
     if n_jobs <= 1:
         _init_worker(rules_dir)
         for job in jobs:
-            yield job, process(job, rules_dir)
+            yield job, process_rendered(job, rules_dir)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(n_jobs, initializer=_init_worker, initargs=(rules_dir,)) as pool:
-        for job, rows in zip(jobs, pool.imap(process, jobs, chunksize=4)):
-            yield job, rows
+        for job, rendered in zip(jobs, pool.imap(process_rendered, jobs, chunksize=8)):
+            yield job, rendered
 
 
 def run_batch(jobs: list[Job], out_dir: Path, rules_dir: str | None = None, n_jobs: int = 1,
-              on_document: Callable[[Job, dict], None] | None = None) -> Summary:
+              on_document: Callable[[Job, "Rendered"], None] | None = None) -> Summary:
     """Process every job, streaming rows to ``out_dir``; returns counts for the summary."""
     started = time.perf_counter()
     writer = StreamingWriter(out_dir)
     summary = Summary()
     try:
-        for job, rows in _results(jobs, rules_dir, n_jobs):
-            writer.write(rows)
-            failed = rows["documents"][0]["status"] != "ok"
+        for job, rendered in _results(jobs, rules_dir, n_jobs):
+            writer.write(rendered)
+            failed = rendered.status != "ok"
             summary.failed += failed
             summary.ok += not failed
             summary.bytes += job.size
             if job.note:
                 summary.notes.append(f"{job.path}: {job.note} -> {job.doc_id}")
             if on_document:
-                on_document(job, rows)
+                on_document(job, rendered)
     except BaseException:
         writer.abort()
         raise

@@ -8,7 +8,6 @@ an offset map: ``offsets[i]`` is the original index of normalised character i.
 """
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import regex
 
 KEEP = set("。！？、")  # Chinese sentence punctuation that sentence splitting relies on
 EXTRA = {"～": "~", "〜": "~", "∼": "~", "–": "-", "—": "-", "－": "-", "﹣": "-", "＜": "<", "＞": ">",
-         "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": "",
+         "\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
          "〔": "[", "〕": "]", "【": "[", "】": "]", "“": "\"", "”": "\"", "·": "·"}
 MATH = regex.compile(r"\$([^$\n]{1,300})\$")
 LATEX_COMMAND = regex.compile(r"\\(?:scriptstyle|mathrm|mathbf|mathit|sf|rm|bf|left|right|textstyle|displaystyle|"
@@ -40,27 +39,16 @@ class Normalized:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
-class _Builder:
-    """Accumulates output pieces and their original offsets."""
-
-    def __init__(self) -> None:
-        self.chars: list[str] = []
-        self.offsets: list[int] = []
-
-    def add(self, text: str, origin: int) -> None:
-        self.chars.append(text)
-        self.offsets.extend([origin] * len(text))
+def _fold_table() -> dict[int, str]:
+    """One-to-one character folding, so runs of plain text fold with ``str.translate``."""
+    table = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+    table.update({ord(k): v for k, v in EXTRA.items() if len(v) == 1})
+    for ch in KEEP:
+        table.pop(ord(ch), None)
+    return table
 
 
-def _fold_char(ch: str) -> str:
-    if ch in KEEP:
-        return ch
-    if ch in EXTRA:
-        return EXTRA[ch]
-    code = ord(ch)
-    if 0xFF01 <= code <= 0xFF5E:
-        return chr(code - 0xFEE0)
-    return ch
+FOLD = _fold_table()
 
 
 def _unlatex(body: str) -> str:
@@ -94,42 +82,40 @@ def _edits(text: str) -> list[tuple[int, int, str]]:
     for match in MARKDOWN.finditer(text):
         if free(*match.span()):
             edits.append((match.start(), match.end(), match.group(1) or ""))
-    for match in regex.finditer(r"\\~", text):
+    for match in regex.finditer(r"\\~|\u200b", text):
         if free(*match.span()):
-            edits.append((match.start(), match.end(), "~"))
+            edits.append((match.start(), match.end(), "~" if match.group(0) != "\u200b" else ""))
     return sorted(edits)
 
 
 def normalize(text: str) -> Normalized:
     """Normalise text for matching; keep a map from every output char to its source."""
-    out = _Builder()
+    pieces: list[str] = []
+    offsets: list[int] = []
     position = 0
     for start, end, replacement in _edits(text):
-        for i in range(position, start):
-            out.add(_fold_char(text[i]), i)
-        folded = "".join(_fold_char(c) for c in replacement)
+        pieces.append(text[position:start].translate(FOLD))
+        offsets.extend(range(position, start))
+        folded = replacement.translate(FOLD)
         cursor = start
         for ch in folded:
-            # point each kept character at its source inside the math span, in order
+            # point each kept character at its source inside the edited span, in order
             found = text.find(ch, cursor, end)
             if found >= 0:
                 cursor = found
-            out.add(ch, cursor)
+            offsets.append(cursor)
             cursor = min(cursor + 1, end - 1) if found >= 0 else cursor
+        pieces.append(folded)
         position = end
-    for i in range(position, len(text)):
-        out.add(_fold_char(text[i]), i)
-    joined = "".join(out.chars)
-    offsets = out.offsets
-    # Spaces between a number and its unit (9.0 个月) are dropped in a second pass.
-    keep = [True] * len(joined)
-    for match in UNIT_SPACE.finditer(joined):
-        for i in range(*match.span()):
-            keep[i] = False
-    final = "".join(c for c, k in zip(joined, keep) if k)
-    final_offsets = [o for o, k in zip(offsets, keep) if k] + [len(text)]
-    return Normalized(unicodedata.normalize("NFC", final) if len(unicodedata.normalize("NFC", final)) == len(final)
-                      else final, final_offsets)
+    pieces.append(text[position:].translate(FOLD))
+    offsets.extend(range(position, len(text)))
+    joined = "".join(pieces)
+    drops = [i for match in UNIT_SPACE.finditer(joined) for i in range(*match.span())]
+    if drops:
+        dropped = set(drops)
+        joined = "".join(c for i, c in enumerate(joined) if i not in dropped)
+        offsets = [o for i, o in enumerate(offsets) if i not in dropped]
+    return Normalized(joined, offsets + [len(text)])
 
 
 def original_index(norm: Normalized, original: int) -> int:

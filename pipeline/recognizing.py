@@ -44,6 +44,11 @@ class Mention:
     data: dict = field(default_factory=dict, compare=False, hash=False)
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, cached by the tokenizer (``Doc.text`` is rebuilt on every access)."""
+    return doc.user_data.get("text") or doc.text
+
+
 def _lexicon_entries(rules: RuleSet):
     """Yield (rule id, label, norm, data, case-sensitive forms, case-insensitive forms)."""
     for rule in rules.of("drugs"):
@@ -90,7 +95,7 @@ class LexiconRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc._.mentions if doc._.mentions is not None else []
-        text = doc.text
+        text = doc_text(doc)
         for matcher in (self.exact, self.folded):
             for match_id, start, end in matcher(doc):
                 rule_id = doc.vocab.strings[match_id]
@@ -120,7 +125,7 @@ class PatternRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc._.mentions if doc._.mentions is not None else []
-        text = doc.text
+        text = doc_text(doc)
         for rule, pattern in self.compiled:
             for match in pattern.finditer(text):
                 groups = {k: v for k, v in match.groupdict().items() if v}

@@ -9,6 +9,7 @@ regimen and endpoint names come out as single tokens.
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 
 import jieba
@@ -32,19 +33,47 @@ def lexicon_terms(rules: RuleSet) -> list[str]:
     return sorted(terms)
 
 
+class _RustJieba:
+    """rjieba (jieba-rs: the same algorithm and dictionary format, compiled) behind jieba's ``cut``."""
+
+    def __init__(self, terms: list[str]):
+        import rjieba
+
+        self.inner = rjieba.Jieba()
+        for term in terms:
+            self.inner.add_word(term, USER_WORD_FREQ, None)
+
+    def cut(self, text: str, HMM: bool = False):  # noqa: N803 - jieba's own keyword
+        return self.inner.cut(text, HMM)
+
+
 @lru_cache(maxsize=4)
-def _jieba_for(directory: str, digest: str) -> jieba.Tokenizer:
-    rules = load_rules(directory)
+def _jieba_for(directory: str, digest: str, backend: str):
+    terms = lexicon_terms(load_rules(directory))
+    if backend == "rjieba":
+        return _RustJieba(terms)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    for term in lexicon_terms(rules):
+    for term in terms:
         tokenizer.add_word(term, freq=USER_WORD_FREQ)
     return tokenizer
 
 
-def jieba_for(rules: RuleSet) -> jieba.Tokenizer:
-    """The private jieba of a rule set, built once per process and rule content."""
-    return _jieba_for(str(rules.directory), rules.fingerprint)
+def default_backend() -> str:
+    """rjieba when installed (several times faster), else jieba; MEDMINE_SEGMENTER overrides."""
+    wanted = os.environ.get("MEDMINE_SEGMENTER", "")
+    if wanted in {"jieba", "rjieba"}:
+        return wanted
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:
+        return "jieba"
+    return "rjieba"
+
+
+def jieba_for(rules: RuleSet, backend: str | None = None):
+    """The private segmenter of a rule set, built once per process and rule content."""
+    return _jieba_for(str(rules.directory), rules.fingerprint, backend or default_backend())
 
 
 class JiebaTokenizer:
@@ -64,7 +93,9 @@ class JiebaTokenizer:
             else:
                 words.append(piece)
                 spaces.append(False)
-        return Doc(self.vocab, words=words, spaces=spaces)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data["text"] = text  # Doc.text rebuilds the string on every access
+        return doc
 
     def to_bytes(self, **kwargs) -> bytes:  # pragma: no cover - spaCy serialisation hook
         return b""

@@ -43,9 +43,9 @@ def run_command(
         task = progress.add_task("extracting", total=len(job_list), speed="", errors=0)
         done = {"bytes": 0}
 
-        def on_document(job, rows) -> None:
+        def on_document(job, rendered) -> None:
             done["bytes"] += job.size
-            errors["n"] += rows["documents"][0]["status"] != "ok"
+            errors["n"] += rendered.status != "ok"
             elapsed = max(progress.tasks[0].elapsed or 1e-9, 1e-9)
             progress.update(task, advance=1, errors=errors["n"],
                             speed=f"{done['bytes'] / elapsed / 1e6:.2f} MB/s")
