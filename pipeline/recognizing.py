@@ -4,7 +4,7 @@ Two components fill ``doc._.mentions``: ``medmine_lexicon`` (spaCy PhraseMatcher
 built from the drug, regimen, disease, endpoint and term lexicons) and
 ``medmine_patterns`` (the regexes of ``patterns.yaml`` plus citation markers).
 ``medmine_resolve`` then keeps one reading per stretch of text by priority and
-length, and mirrors the result into ``doc.spans["medmine"]`` for displaCy.
+length; ``span_group`` mirrors the result into ``doc.spans["medmine"]`` on demand.
 Mentions keep exact character offsets into the (normalised) doc text, because
 token boundaries from jieba need not coincide with a number's boundaries.
 """
@@ -96,15 +96,16 @@ class LexiconRecognizer:
     def __call__(self, doc: Doc) -> Doc:
         found = doc._.mentions if doc._.mentions is not None else []
         text = doc_text(doc)
+        starts = doc.to_array("IDX").tolist() + [len(text)]
         for matcher in (self.exact, self.folded):
             for match_id, start, end in matcher(doc):
                 rule_id = doc.vocab.strings[match_id]
                 label, norm, data = self.meta[rule_id]
-                span = doc[start:end]
-                if data.get("abbr") and not self._in_treatment_context(text, span.start_char, span.end_char):
+                first, last = starts[start], starts[end]
+                last = len(text[first:last].rstrip()) + first
+                if data.get("abbr") and not self._in_treatment_context(text, first, last):
                     continue
-                found.append(Mention(span.start_char, span.end_char, label, span.text, norm,
-                                     rule_id, LEXICON_PRIORITY, data))
+                found.append(Mention(first, last, label, text[first:last], norm, rule_id, LEXICON_PRIORITY, data))
         doc._.mentions = found
         return doc
 
@@ -167,15 +168,20 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
 
 
 def resolve(doc: Doc) -> Doc:
-    """Settle overlaps and expose the mentions as a span group (for displaCy)."""
+    """Settle overlaps: one reading per stretch of text."""
     doc._.mentions = resolve_overlaps(doc._.mentions or [])
+    return doc
+
+
+def span_group(doc: Doc) -> list:
+    """The mentions as spaCy spans (token-aligned), for displaCy and spaCy tooling."""
     spans = []
-    for m in doc._.mentions:
+    for m in doc._.mentions or []:
         span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
         if span is not None:
             spans.append(span)
     doc.spans["medmine"] = spans
-    return doc
+    return spans
 
 
 @Language.factory("medmine_lexicon", default_config={"rules_dir": ""})
