@@ -75,17 +75,18 @@ def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: st
 
 
 def _merge_trials(trials: list[Trial]) -> list[Trial]:
-    """A named study described over several frames is one trial row."""
-    merged: dict[str, Trial] = {}
+    """A study described over several frames (same name, or same arms and citation) is one row."""
+    merged: dict[tuple, Trial] = {}
     out: list[Trial] = []
     for t in trials:
-        if t.trial and t.trial in merged:
-            kept = merged[t.trial]
+        key = (t.trial,) if t.trial else ("", t.arms, t.citation)
+        if key in merged:
+            kept = merged[key]
             kept.arms = "|".join(sorted(set(kept.arms.split("|")) | set(t.arms.split("|"))))
             for name in ("phase", "design", "n", "disease", "setting", "followup_months", "venue", "citation"):
                 setattr(kept, name, getattr(kept, name) or getattr(t, name))
             continue
-        merged[t.trial] = t if t.trial else merged.get("", t)
+        merged[key] = t
         out.append(t)
     return out
 

@@ -78,7 +78,8 @@ def segments(view: DocView) -> list[Segment]:
             and current.first("TRIAL").norm not in {m.norm for m in sentence.labelled("TRIAL")}
         if current is None or current.closed or new_trial or (starts_study and _has_numbers(current)):
             parent = current if current is not None and current.closed and not starts_study \
-                and current.frame_first("TRIAL") is not None and current.heading is heading else None
+                and current.heading is heading and (current.frame_first("TRIAL") is not None or (
+                    current.mentions("STUDY_INTRO", "PHASE", "N") and not _has_numbers(current))) else None
             current = Segment(len(out), sentence.block, heading=heading, parent=parent)
             out.append(current)
         elif previous is not None and sentence.block != previous.block and starts_study:
@@ -91,7 +92,8 @@ def segments(view: DocView) -> list[Segment]:
 
 
 def _has_numbers(segment: Segment) -> bool:
-    return bool(segment.mentions("VALUE", "HR", "NR"))
+    """Whether a frame already reports results (an endpoint and a number)."""
+    return bool(segment.mentions("VALUE", "HR", "NR")) and bool(segment.mentions("ENDPOINT"))
 
 
 def phase_of(m: Mention | None) -> str:

@@ -119,7 +119,13 @@ class SentenceLinker:
         before = [a for a in self.arms if a.end <= offset]
         if before:
             nearest = before[-1]
-            return None if self._blocked(nearest.end, offset) else nearest
+            if self._blocked(nearest.end, offset):
+                return None
+            study = self.ctx.current
+            if not (nearest.specific or nearest.label) and study is not None and study.specific \
+                    and len(self.ctx.arms) < 2:
+                return study  # 含铂治疗后复发: a class named in passing is not the study's treatment
+            return nearest
         if self._blocked(self.s.start, offset) or len(self.ctx.arms) >= 2:
             return None  # in a two-arm study, a number without an arm is pooled
         return self.ctx.current
