@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
 from . import segmenting  # noqa: F401  (registers the tokenizer)
-from .linking import Block, DocView, link
+from .linking import Block, DocView, Words, link, words_from_rules
 from .records import Linked
 from .normalizing import Normalized, normalize
 from .reading import Article, read_path, read_text
@@ -41,6 +41,11 @@ def _nlp(directory: str, digest: str) -> Language:
 def build_nlp(rules: RuleSet) -> Language:
     """The spaCy pipeline of a rule set: jieba tokenizer, lexicon, patterns, resolve."""
     return _nlp(str(rules.directory), rules.fingerprint)
+
+
+@lru_cache(maxsize=4)
+def _words(directory: str, digest: str) -> Words:
+    return words_from_rules(load_rules(directory))
 
 
 @lru_cache(maxsize=4)
@@ -119,9 +124,7 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     blocks = _blocks(article, norm.offsets)
     doc = build_nlp(rules)(_masked_body(norm.text, blocks))
     view = DocView(norm.text, doc._.mentions, blocks)
-    class_names = {r.name for r in rules.of("drugs") if r.type == "class"}
-    chemo = {p for r in rules.of("terms") if r.label == "CHEMO_CLASS" for p in r.phrases}
-    linked, drug_uses = link(view, class_names, chemo)
+    linked, drug_uses = link(view, _words(str(rules.directory), rules.fingerprint))
     return Analysis(article, norm, doc, view, linked, drug_uses)
 
 

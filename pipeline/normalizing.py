@@ -24,7 +24,7 @@ LATEX_SYMBOLS = {r"\%": "%", r"\sim": "~", r"\geqslant": "≥", r"\leqslant": "�
                  r"\pm": "±", r"\times": "×", r"\cdot": "·", r"\ ": " ", r"\,": "", r"\;": " ", r"\!": "",
                  r"\~": "~", r"\{": "", r"\}": ""}
 MARKDOWN = regex.compile(r"\*\*|(?<!\*)\*(?!\*)|\[([^\]\n]{1,200})\]\([^)\s]{1,500}\)")
-UNIT_SPACE = regex.compile(r"(?<=\d)\s+(?=个月|月|周|年|%)")
+UNIT_SPACE = regex.compile(r"(?<=\d)[ \t]+(?=[\p{Han}%])")  # 9.0 个月 -> 9.0个月
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from .referencing import find_citation_markers
-from .rules import RuleSet, load_rules
+from .rules import WORD_LISTS, RuleSet, load_rules
 
 LEXICON_PRIORITY = 12
 # Labels of the study frame: they may overlap anything, they only add context.
@@ -62,7 +62,7 @@ def _lexicon_entries(rules: RuleSet):
     for rule in rules.of("endpoints"):
         yield rule.id, "ENDPOINT", rule.code, {}, rule.abbr, rule.zh + rule.en
     for rule in rules.of("terms"):
-        if rule.label in {"REGIMEN_CONTEXT", "CHEMO_CLASS"}:
+        if rule.label in WORD_LISTS:
             continue
         sensitive = rule.phrases if rule.case_sensitive else []
         insensitive = [] if rule.case_sensitive else rule.phrases
@@ -123,6 +123,7 @@ class PatternRecognizer:
     def __init__(self, nlp: Language, rules_dir: str):
         self.rules = load_rules(rules_dir or None)
         self.compiled = [(r, regex.compile(r.regex)) for r in self.rules.of("patterns")]
+        self.value_after = tuple(w for r in self.rules.of("references") if r.role == "value_after" for w in r.words)
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc._.mentions if doc._.mentions is not None else []
@@ -134,7 +135,7 @@ class PatternRecognizer:
                 found.append(Mention(start, end, rule.label, text[start:end],
                                      rule.norm or _pattern_norm(rule.label, groups), rule.id, rule.priority,
                                      groups))
-        for start, end, marker, refs in find_citation_markers(text):
+        for start, end, marker, refs in find_citation_markers(text, self.value_after):
             found.append(Mention(start, end, "CITE", marker, ";".join(map(str, refs)),
                                  "pattern.citation-marker", 50, {"refs": refs}))
         doc._.mentions = found

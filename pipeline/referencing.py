@@ -25,6 +25,7 @@ class ReferenceCues:
     conference_words: tuple[str, ...] = ()
     journal_tags: tuple[str, ...] = ()
     other_words: tuple[str, ...] = ()
+    value_after: tuple[str, ...] = ()
 
 
 def cues_from_entries(entries: list[dict]) -> ReferenceCues:
@@ -33,7 +34,8 @@ def cues_from_entries(entries: list[dict]) -> ReferenceCues:
     for entry in entries:
         roles.setdefault(entry["role"], []).extend(entry["words"])
     return ReferenceCues(*(tuple(roles.get(r, [])) for r in
-                           ("guideline_word", "et_al", "conference_word", "journal_tag", "other_word")))
+                           ("guideline_word", "et_al", "conference_word", "journal_tag", "other_word",
+                            "value_after")))
 
 
 def parse_citation_marker(text: str) -> list[int] | None:
@@ -59,12 +61,15 @@ def _numbers(body: str) -> list[int] | None:
     return sorted(refs) if refs and min(refs) > 0 else None
 
 
-def find_citation_markers(text: str) -> list[tuple[int, int, str, list[int]]]:
-    """Every citation marker of a body text: (start, end, as written, reference numbers)."""
+def find_citation_markers(text: str, value_after: tuple[str, ...] = ()) -> list[tuple[int, int, str, list[int]]]:
+    """Every citation marker of a body text: (start, end, as written, reference numbers).
+
+    A bracketed number followed by a unit (``[12个月]``, words of ``value_after``) is a value.
+    """
     found = []
     for match in MARKER.finditer(text):
-        after = text[match.end():match.end() + 2]
-        if regex.match(r"\s*(?:个月|月|周|年|%|例)", after):
+        after = text[match.end():match.end() + 4].lstrip()
+        if any(after.startswith(w) for w in value_after):
             continue
         refs = _numbers(match.group("body"))
         if refs:

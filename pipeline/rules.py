@@ -22,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import RuleError
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+# Term labels that are word lists the linking stage reads, not mentions to match.
+WORD_LISTS = {"REGIMEN_CONTEXT", "CHEMO_CLASS", "UNIT", "NUMERAL", "VALUE_GAP", "LANDMARK_GAP", "GROUP_SUFFIX",
+              "REGIMEN_SUFFIX", "COMPARED_WITH"}
 LINE_KEY = "__line__"
 
 
@@ -72,6 +75,7 @@ class TermRule(Rule):
 
     label: str
     norm: str = ""
+    description: str = ""
     phrases: list[str] = Field(min_length=1)
     case_sensitive: bool = False
 

@@ -28,6 +28,8 @@ def lexicon_terms(rules: RuleSet) -> list[str]:
     terms: set[str] = set()
     for kind in ("drugs", "regimens", "diseases", "endpoints", "terms"):
         for rule in rules.of(kind):
+            if getattr(rule, "label", "") in {"UNIT", "NUMERAL", "VALUE_GAP", "LANDMARK_GAP"}:
+                continue  # single characters that would split real words
             for attr in ("zh", "abbr", "en", "brands", "phrases"):
                 terms.update(t for t in getattr(rule, attr, []) if t and " " not in t)
     return sorted(terms)

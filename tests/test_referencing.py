@@ -62,7 +62,7 @@ def test_not_markers(text):
 
 
 def test_markers_in_text_skip_bracketed_values():
-    found = find_citation_markers("生存率为20%[1]。见[5,6]；[12个月]不是引用，[95%CI]也不是。")
+    found = find_citation_markers("生存率为20%[1]。见[5,6]；[12个月]不是引用，[95%CI]也不是。", CUES.value_after)
     assert [(m[2], m[3]) for m in found] == [("[1]", [1]), ("[5,6]", [5, 6])]
 
 

@@ -31,7 +31,8 @@ def _pattern_cases():
 def test_pattern_examples(rule, example, should_match):
     from pipeline.normalizing import normalize
 
-    found = regex.search(rule.regex, normalize(example).text)
+    text = example if rule.id.startswith("page.") else normalize(example).text  # reading sees raw lines
+    found = regex.search(rule.regex, text)
     assert bool(found) is should_match
 
 

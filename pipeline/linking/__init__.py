@@ -14,8 +14,9 @@ from .frames import (Segment, add_on_arms, disease_of, followup_of, phase_of, re
 from .outcomes import link_sentence
 from .text import Block, DocView, Sentence
 from .treatments import Treatment, TreatmentBuilder
+from .words import Words, words_from_rules
 
-__all__ = ["Block", "DocView", "DrugUse", "link"]
+__all__ = ["Block", "DocView", "DrugUse", "Words", "link", "words_from_rules"]
 
 
 @dataclass
@@ -50,7 +51,7 @@ def attribute(sentence: Sentence, cites: dict[int, list[tuple[int, str]]]) -> st
     return before[-1] if before else ""
 
 
-def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: str) -> Trial | None:
+def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: str, words: Words) -> Trial | None:
     """A frame whose numbers belong to drug treatments reports a study."""
     with_drugs = [r for r in rows if r.drugs]
     if not with_drugs:
@@ -69,7 +70,7 @@ def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: st
     return Trial(trial=trial.norm if trial else "", phase=phase_of(segment.frame_first("PHASE")),
                  design=";".join(sorted({m.norm for m in segment.frame("DESIGN")})),
                  n=n.norm if n else "", disease=rows[0].disease, setting=";".join(settings),
-                 arms="|".join(sorted(arms)), followup_months=followup_of(segment.frame_first("FOLLOWUP")),
+                 arms="|".join(sorted(arms)), followup_months=followup_of(segment.frame_first("FOLLOWUP"), words),
                  venue=venue_of(segment.frame_first("VENUE")) or title_venue, citation=citation,
                  rules=sorted({rule for r in rows for rule in r.rules}))
 
@@ -102,15 +103,15 @@ def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
     return list(rows.values())
 
 
-def _backbone(segment: Segment, view: DocView, class_names: set[str], chemo_classes: set[str]) -> Treatment | None:
+def _backbone(segment: Segment, view: DocView, words: Words) -> Treatment | None:
     """The named chemotherapy of a study (two or more cytotoxics, or a regimen), if any."""
-    scout = TreatmentBuilder(view.text, class_names)
+    scout = TreatmentBuilder(view.text, words)
     blocks = {s.block for s in segment.sentences}
     sentences = (segment.parent.sentences if segment.parent else []) + \
         [s for s in view.sentences if s.block in blocks]
     for sentence in sentences:
         for t in scout.treatments(sentence):
-            targeted = {d for m in t.agents if not (m.label == "REGIMEN" or m.data.get("class") in chemo_classes)
+            targeted = {d for m in t.agents if not (m.label == "REGIMEN" or m.data.get("class") in words.chemo_classes)
                         for d in m.data.get("drugs", [m.norm])}
             cytotoxic = set(t.drugs) - targeted
             if len(cytotoxic) > 1 and not {"chemotherapy", "placebo"} & cytotoxic:
@@ -118,10 +119,10 @@ def _backbone(segment: Segment, view: DocView, class_names: set[str], chemo_clas
     return None
 
 
-def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozenset()) -> tuple[Linked, list[DrugUse]]:
+def link(view: DocView, words: Words) -> tuple[Linked, list[DrugUse]]:
     """Link one document's mentions into records."""
     linked = Linked()
-    builder = TreatmentBuilder(view.text, class_names)
+    builder = TreatmentBuilder(view.text, words)
     cites = _citations_by_block(view)
     title_venue = next((f"{m.data.get('year2') or m.data.get('year')} {m.data.get('conf2') or m.data.get('conf')}"
                         for s in view.sentences if view.blocks[s.block].kind == "title"
@@ -135,7 +136,7 @@ def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozens
         if segment.parent is not None:
             segment.ctx.current = segment.parent.ctx.current or subject
             segment.ctx.arms = list(segment.parent.ctx.arms)
-        backbone, primary = _backbone(segment, view, class_names, chemo_classes), None
+        backbone, primary = _backbone(segment, view, words), None
         rows: list[Outcome] = []
         for sentence in segment.sentences:
             treatments = builder.treatments(sentence)
@@ -145,7 +146,7 @@ def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozens
             primary = primary or next((a for a in arms if len(a.drugs) > 1 and a.specific and not a.label), None)
             if len([a for a in arms if a.label]) == 2:
                 add_on_arms([a for a in arms if a.label], primary or subject)
-            found = link_sentence(view.text, sentence, arms, segment.ctx)
+            found = link_sentence(view.text, sentence, arms, segment.ctx, words)
             for row in found:
                 row.citation = attribute(sentence, cites)
             rows.extend(found)
@@ -156,7 +157,7 @@ def link(view: DocView, class_names: set[str], chemo_classes: set[str] = frozens
         trial = segment.frame_first("TRIAL")
         for row in rows:
             row.disease, row.trial, row.segment = disease, trial.norm if trial else "", segment.index
-        record = _trial(segment, rows, title_venue, attribute(segment.sentences[0], cites)) if rows else None
+        record = _trial(segment, rows, title_venue, attribute(segment.sentences[0], cites), words) if rows else None
         if record is not None:
             record.setting = record.setting or segment.inherited_setting
             linked.trials.append(record)

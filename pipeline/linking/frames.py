@@ -1,7 +1,7 @@
 """Study frames: which sentences report one study, and what is known about it.
 
 A review strings studies one after another, each closed by its citation marker
-(``...中位PFS达8.7个月[11]。``); a news item spreads one study over several
+(``...中位PFS达6.0个月[4]。``); a news item spreads one study over several
 paragraphs. So a frame (segment) starts at a sentence that introduces a study
 (a trial name, 一项…研究, a phase) or after a sentence closed by a citation, and
 otherwise runs on across paragraphs. Trial name, phase, design, n, setting,
@@ -136,10 +136,10 @@ def venue_of(m: Mention | None) -> str:
     return f"{year} {conf}".strip()
 
 
-def followup_of(m: Mention | None) -> str:
+def followup_of(m: Mention | None, words) -> str:
     if m is None:
         return ""
-    value = float(m.data["num"]) * (12 if m.data.get("unit") == "年" else 1)
+    value = float(m.data["num"]) * (12 if words.unit(m.data.get("unit", "")) == "year" else 1)
     return f"{value:g}"
 
 

@@ -3,40 +3,36 @@ from __future__ import annotations
 
 from ..recognizing import Mention
 from ..records import Outcome
-from .results import UNITS, Context, SentenceLinker
+from .results import Context, SentenceLinker
 from .text import Sentence
 from .treatments import Treatment
 
-QUALIFIER_GAP = {"", "为", "了", "达", "是", "仅", "只有", "仅为"}
-CHANGE_GAP = {"", "了", "约", "达", "了约", "至"}
 SYMBOLS = {"<": "<", ">": ">", "≤": "<", "≥": ">"}
 
 
-def _unit(m: Mention, following: list[Mention]) -> str:
+def _unit(m: Mention, following: list[Mention], words) -> str:
     """A bare number borrows the unit of the number it is listed with (13.3和10.2个月)."""
     if m.label == "NR":
         return ""
-    unit = m.data.get("unit")
-    if unit:
-        return UNITS.get(unit, unit)
+    if m.data.get("unit"):
+        return words.unit(m.data["unit"])
     for nxt in following:
         if nxt.label == "VALUE" and nxt.data.get("unit"):
-            return UNITS.get(nxt.data["unit"], nxt.data["unit"])
+            return words.unit(nxt.data["unit"])
     return ""
 
 
-def _qualifier(text: str, m: Mention, sentence: Sentence) -> str:
+def _qualifier(text: str, m: Mention, sentence: Sentence, gap: frozenset[str]) -> str:
     if m.label == "NR":
         return "NR"
     for q in sentence.labelled("QUALIFIER"):
-        if q.end <= m.start and text[q.end:m.start].strip() in QUALIFIER_GAP:
+        if q.end <= m.start and text[q.end:m.start].strip() in gap:
             return q.norm
     before = text[max(sentence.start, m.start - 1):m.start]
     if before in SYMBOLS:
         return SYMBOLS[before]
-    if text.startswith("左右", m.end):
-        return "~"
-    return ""
+    after = [q for q in sentence.labelled("QUALIFIER_AFTER") if 0 <= q.start - m.end <= 1]
+    return after[0].norm if after else ""
 
 
 def _kind(m: Mention) -> str:
@@ -46,11 +42,11 @@ def _kind(m: Mention) -> str:
 def _row(linker: SentenceLinker, m: Mention, arm: Treatment | None, rule: str,
          endpoint: Mention | None = None) -> Outcome | None:
     text, s = linker.text, linker.s
-    if any(c.label == "CHANGE" and c.end <= m.start and text[c.end:m.start].strip() in CHANGE_GAP
+    if any(c.label == "CHANGE" and c.end <= m.start and text[c.end:m.start].strip() in linker.words.value_gap
            for c in s.mentions):
         return None  # 降低了30%, 延长2个月: a difference between arms, not an outcome
     later = [x for x in s.mentions if x.start > m.start]
-    unit, kind = _unit(m, later), _kind(m)
+    unit, kind = _unit(m, later, linker.words), _kind(m)
     found, how = (endpoint, "link.respectively-endpoints") if endpoint else \
         linker.endpoint_for(m, unit, kind, m.end)
     if found is None:
@@ -60,7 +56,7 @@ def _row(linker: SentenceLinker, m: Mention, arm: Treatment | None, rule: str,
     row = Outcome(endpoint=code, measure=measure, value="" if kind == "nr" else m.norm,
                   start=m.start, end=m.end, unit=unit if kind != "nr" else "month",
                   value_high=m.data.get("high", "") if kind == "value" else "",
-                  qualifier=_qualifier(text, m, s), sentence=(s.start, s.end),
+                  qualifier=_qualifier(text, m, s, linker.words.value_gap), sentence=(s.start, s.end),
                   rules=sorted({rule, how, m.rule, found.rule}))
     if measure in {"hr", "or"}:
         row.unit = ""
@@ -88,9 +84,9 @@ def _hr_row(linker: SentenceLinker, m: Mention, pair: list[Treatment | None]) ->
     return row
 
 
-def link_sentence(text: str, sentence: Sentence, arms: list[Treatment], ctx: Context) -> list[Outcome]:
+def link_sentence(text: str, sentence: Sentence, arms: list[Treatment], ctx: Context, words) -> list[Outcome]:
     """All outcome rows of a sentence, statistics attached."""
-    linker = SentenceLinker(text, sentence, arms, ctx)
+    linker = SentenceLinker(text, sentence, arms, ctx, words)
     rows: list[tuple[Outcome, list[Outcome]]] = []  # row, its comparison group
     last_pair: list[Treatment | None] | None = None
     for rule, values, marker in linker.groups():

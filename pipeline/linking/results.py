@@ -17,14 +17,11 @@ from ..recognizing import Mention
 from ..records import Outcome
 from .text import Sentence
 from .treatments import Treatment
+from .words import Words
 
 RATE_CODES = {"ORR", "DCR", "CBR", "PFR", "CR", "PR", "PCR"}
 TIME_CODES = {"PFS", "OS", "EFS", "DFS", "RFS", "DOR", "TTR"}
 LANDMARK_CODES = {"PFS", "OS", "EFS", "DFS", "RFS", "PFR"}
-UNITS = {"%": "%", "个月": "month", "月": "month", "month": "month", "months": "month",
-         "周": "week", "week": "week", "weeks": "week", "年": "year", "year": "year", "years": "year"}
-CHINESE_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-                    "八": 8, "九": 9, "十": 10}
 VALUE_LABELS = {"VALUE", "HR", "ORATIO", "NR"}
 IGNORED_IN_SEQUENCE = {"CI", "PVAL", "CITE", "DOSE", "SETTING", "DESIGN", "STUDY", "STUDY_INTRO"}
 
@@ -37,20 +34,20 @@ class Context:
     arms: list[Treatment] = field(default_factory=list)
 
 
-def landmark_months(m: Mention) -> str:
+def landmark_months(m: Mention, words: Words) -> str:
     """``1年`` -> 12, ``28周`` -> 6.5 (weeks * 12 / 52, one decimal), ``五年`` -> 60."""
-    raw = m.data.get("num", "")
-    number = float(CHINESE_NUMERALS.get(raw, 0) if raw in CHINESE_NUMERALS else raw or 0)
-    unit = m.data.get("unit", "")
-    months = number * 12 if unit == "年" else number * 12 / 52 if unit == "周" else number
+    number = words.number(m.data.get("num", ""))
+    unit = words.unit(m.data.get("unit", ""))
+    months = number * 12 if unit == "year" else number * 12 / 52 if unit == "week" else number
     return f"{months:.1f}".rstrip("0").rstrip(".")
 
 
 class SentenceLinker:
     """Links the numbers of one sentence; one instance per sentence."""
 
-    def __init__(self, text: str, sentence: Sentence, arms: list[Treatment], ctx: Context):
+    def __init__(self, text: str, sentence: Sentence, arms: list[Treatment], ctx: Context, words: Words):
         self.text = text
+        self.words = words
         self.s = sentence
         self.arms = arms
         self.ctx = ctx
@@ -69,10 +66,10 @@ class SentenceLinker:
 
     def endpoint_for(self, value: Mention, unit: str, kind: str, until: int) -> tuple[Mention | None, str]:
         """The endpoint a number belongs to, and the rule that found it."""
-        after = self.text[value.end:value.end + 3]
+        de = any(m.label == "DE" and value.end <= m.start <= value.end + 2 for m in self.s.mentions)
         following = [m for m in self.s.mentions if m.label in {"ENDPOINT", "VALUE"} and value.end <= m.start
                      and self.s.clause_of(m.start) == self.s.clause_of(value.start)]
-        if following and following[0].label == "ENDPOINT" and after.lstrip(" )").startswith("的") \
+        if following and following[0].label == "ENDPOINT" and de \
                 and following[0].start - value.end <= 10 and self._compatible(following[0].norm, unit, kind):
             return following[0], "link.value-of-endpoint"
         landmark_led = any(m.label == "LANDMARK" and 0 <= value.start - m.end <= 2 for m in self.s.mentions)
@@ -95,7 +92,7 @@ class SentenceLinker:
             if m.label != "LANDMARK":
                 continue
             if self._leads(m, endpoint) or 0 <= value.start - m.end <= 2:
-                months = landmark_months(m)
+                months = landmark_months(m, self.words)
                 self.landmark_by_code[endpoint.norm] = months
                 return months
         return self.landmark_by_code.get(endpoint.norm, "")
@@ -108,7 +105,7 @@ class SentenceLinker:
         for m in self.s.mentions:
             if m.label == "ENDPOINT" and landmark.end <= m.start and m.end <= endpoint.start:
                 between = between.replace(m.text, "", 1)
-        return len(between) <= 3 and not between.strip(" ()的时")
+        return len(between) <= 3 and not between.strip(self.words.landmark_gap)
 
     # --- arms ------------------------------------------------------------------------------
     def _blocked(self, start: int, end: int) -> bool:
@@ -145,7 +142,8 @@ class SentenceLinker:
         frame = [a for a in self.ctx.arms]
         if len(named) >= 2:
             first, second = named[0], named[1]
-            if self.text[first.end:first.end + 6].find("相比") >= 0 and second.start < until + 12:
+            if any(w in self.text[first.end:first.end + 6] for w in self.words.compared_with) \
+                    and second.start < until + 12:
                 first, second = second, first
             return [first, second]
         if len(named) == 1:

@@ -16,6 +16,7 @@ import regex
 
 from ..recognizing import Mention
 from .text import Sentence
+from .words import Words
 
 AGENT_LABELS = {"DRUG", "REGIMEN"}
 CONNECTOR_CHARS = {"+", "/"}
@@ -71,18 +72,20 @@ def _gap_kind(text: str, gap: list[Mention]) -> str | None:
 class TreatmentBuilder:
     """Builds treatments sentence by sentence, remembering definitions across the article."""
 
-    def __init__(self, text: str, class_names: set[str]):
+    def __init__(self, text: str, words: Words):
         self.text = text
-        self.class_names = class_names
+        self.words = words
+        self.class_names = words.class_names
         self.defined: dict[str, tuple[str, ...]] = {}
         self.definitions: dict[str, str] = {}
         self.groups: dict[str, Treatment] = {}
 
     def _extend_suffix(self, end: int) -> int:
         """``IE`` + ``方案`` is written as one name; include the suffix in the text."""
-        for suffix in ("方案", " 方案"):
-            if self.text.startswith(suffix, end):
-                return end + len(suffix)
+        gap = len(self.text[end:end + 1]) - len(self.text[end:end + 1].lstrip())
+        for suffix in self.words.regimen_suffix:
+            if self.text.startswith(suffix, end + gap):
+                return end + gap + len(suffix)
         return end
 
     def _runs(self, sentence: Sentence) -> list[Treatment]:
@@ -185,9 +188,10 @@ class TreatmentBuilder:
         """Arm mentions of a sentence: group labels (resolved) and plain treatments."""
         arms: list[Treatment] = []
         for t in treatments:
-            if self.text.startswith("组", t.end):
-                label = self.text[t.start:t.end + 1]
-                group = Treatment(t.start, t.end + 1, label, t.drugs, label=label,
+            suffix = next((s for s in self.words.group_suffix if self.text.startswith(s, t.end)), "")
+            if suffix:
+                label = self.text[t.start:t.end + len(suffix)]
+                group = Treatment(t.start, t.end + len(suffix), label, t.drugs, label=label,
                                   specific=t.specific, rules=t.rules + ["link.treatment-group"])
                 self.groups.setdefault(label, group)
                 arms.append(group)
