@@ -127,6 +127,6 @@ def render(report: Report, console, max_errors: int = 12) -> None:
             console.print(f"[bold]{name}[/bold] fields: " + ", ".join(f"{k} {v:.2f}" for k, v in t.fields.items()))
         if t.errors:
             errors = Table("doc", "error", "cause", "key", "sentence", title=f"{name}: {len(t.errors)} errors")
-            for e in t.errors[:max_errors]:
+            for e in sorted(t.errors, key=lambda e: (e["cause"], e["doc_id"]))[:max_errors]:
                 errors.add_row(e["doc_id"][:18], e["kind"], e["cause"], e["key"][:60], e["sentence"][:60])
             console.print(errors)
