@@ -193,12 +193,40 @@ def run_batch(jobs: list[Job], out_dir: Path, rules_dir: str | None = None, n_jo
     return summary
 
 
+EXCEL_MAX_ROWS = 1_048_575
+
+
 def derive_formats(out_dir: Path, formats: Iterable[str]) -> list[Path]:
-    """Parquet and XLSX copies of the finished CSVs (read back table by table)."""
+    """Parquet and XLSX copies of the finished CSVs, one table in memory at a time.
+
+    A table too long for an Excel sheet is left out of the workbook (its CSV and
+    Parquet files are complete).
+    """
     import pandas as pd
 
-    from .tables import write_tables
+    from .tables import atomic_write
 
-    frames = {t: pd.read_csv(out_dir / f"{t}.csv", dtype=str, keep_default_na=False) for t in COLUMNS}
-    wanted = tuple(f for f in formats if f != "csv")
-    return write_tables(frames, out_dir, formats=wanted) if wanted else []
+    formats = set(formats)
+    written: list[Path] = []
+
+    def read(table: str) -> pd.DataFrame:
+        return pd.read_csv(out_dir / f"{table}.csv", dtype=str, keep_default_na=False)
+
+    if "parquet" in formats:
+        for table in COLUMNS:
+            path = out_dir / f"{table}.parquet"
+            frame = read(table)
+            atomic_write(path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+            written.append(path)
+    if "xlsx" in formats:
+        def workbook(tmp: str) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                for table in COLUMNS:
+                    frame = read(table)
+                    if len(frame) <= EXCEL_MAX_ROWS:
+                        frame.to_excel(writer, sheet_name=table, index=False)
+
+        path = out_dir / "tables.xlsx"
+        atomic_write(path, workbook)
+        written.append(path)
+    return written

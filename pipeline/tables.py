@@ -113,7 +113,8 @@ def to_frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def _atomic(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename: no half-written file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
@@ -122,29 +123,3 @@ def _atomic(path: Path, write) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def write_tables(frames: dict[str, pd.DataFrame], out_dir: Path, formats=("csv", "parquet", "xlsx")) -> list[Path]:
-    """Write every table as CSV (and Parquet, and one XLSX workbook), atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for table, frame in frames.items():
-        if "csv" in formats:
-            path = out_dir / f"{table}.csv"
-            _atomic(path, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
-            written.append(path)
-        if "parquet" in formats:
-            path = out_dir / f"{table}.parquet"
-            _atomic(path, lambda tmp, f=frame: f.astype(str).replace({"nan": "", "None": ""}).to_parquet(tmp, index=False))
-            written.append(path)
-    if "xlsx" in formats:
-        path = out_dir / "tables.xlsx"
-
-        def write_xlsx(tmp: str) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for table, frame in frames.items():
-                    frame.to_excel(writer, sheet_name=table, index=False)
-
-        _atomic(path, write_xlsx)
-        written.append(path)
-    return written
