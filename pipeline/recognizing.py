@@ -50,6 +50,13 @@ def doc_text(doc: Doc) -> str:
     return doc.user_data.get("text") or doc.text
 
 
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """Whether a Latin-script match is glued to more letters or digits (a piece of a longer word)."""
+    before = text[start - 1:start] if start else ""
+    after = text[end:end + 1]
+    return any(ch.isascii() and ch.isalnum() for ch in (before, after)) and text[start:end].isascii()
+
+
 def _lexicon_entries(rules: RuleSet):
     """Yield (rule id, label, norm, data, case-sensitive forms, case-insensitive forms)."""
     for rule in rules.of("drugs"):
@@ -104,6 +111,8 @@ class LexiconRecognizer:
                 label, norm, data = self.meta[rule_id]
                 first, last = starts[start], starts[end]
                 last = len(text[first:last].rstrip()) + first
+                if matcher is self.exact and _inside_word(text, first, last):
+                    continue  # AC cut out of PHRAC by the segmenter is no abbreviation
                 if data.get("abbr") and not self._in_treatment_context(text, first, last):
                     continue
                 found.append(Mention(first, last, label, text[first:last], norm, rule_id, LEXICON_PRIORITY, data))

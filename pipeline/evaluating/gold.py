@@ -1,18 +1,22 @@
-"""Loading prediction and gold tables, and validating gold with ``path:row`` errors.
+"""Loading predicted and gold tables, and validating gold with ``path:line`` errors.
 
 A table may be one ``<table>.csv`` or several prefixed files (``A_outcomes.csv``)
-that are read together, so each curator can keep one file per article.
+read together, so each curator can keep one file per article. Gold is validated
+before scoring because a typo in a key column would otherwise show up only as a
+puzzling miss, far from the cell that caused it.
 """
 from __future__ import annotations
 
 import csv
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Iterable
 
 from ..errors import MedmineError
 
-ENDPOINTS = {"ORR", "DCR", "CBR", "PFS", "PFR", "OS", "EFS", "DFS", "RFS", "DOR", "TTR", "CR", "PR", "PCR"}
-MEASURES = {"median", "rate", "hr", "or"}
+ENDPOINTS = frozenset({"ORR", "DCR", "CBR", "PFS", "PFR", "OS", "EFS", "DFS", "RFS", "DOR", "TTR", "CR", "PR",
+                       "PCR"})
+MEASURES = frozenset({"median", "rate", "hr", "or"})
 KEYS = {
     "outcomes": ["doc_id", "endpoint", "measure", "timepoint_months", "value", "value_high", "unit", "drugs"],
     "regimens": ["doc_id", "drugs"],
@@ -29,62 +33,103 @@ FIELDS = {
     "references": ["first_author", "year", "title", "source", "kind"],
     "citations": [],
 }
-NUMERIC = {"value", "value_high", "timepoint_months", "ci_low", "ci_high", "n", "followup_months", "year",
-           "ref_no"}
+TABLES = list(KEYS)
+NUMERIC = frozenset({"value", "value_high", "timepoint_months", "ci_low", "ci_high", "n", "followup_months", "year",
+                     "ref_no"})
 
 
 class GoldError(MedmineError):
-    """A gold file that cannot be scored: names the file, the row and the problem."""
+    """A gold file that cannot be scored; the message is ``path:line: problem``."""
 
     code = "E400"
     hint = "fix the gold file"
 
 
 def table_files(folder: Path, table: str) -> list[Path]:
+    """``<table>.csv`` plus every ``*_<table>.csv``, in a stable order so row order is reproducible."""
     return sorted(set(folder.glob(f"{table}.csv")) | set(folder.glob(f"*_{table}.csv")))
 
 
-def read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(CSV line number, row) pairs, every value a stripped string."""
+def read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header and (first line number, row) pairs; line numbers are what a curator sees in an editor.
+
+    Values are stripped strings, a missing cell is ""; wholly empty rows (left by
+    spreadsheets) are dropped. ``utf-8-sig`` because Excel saves CSV with a BOM.
+    """
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        rows = []
+        while True:
+            line = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                break
+            if any(cell.strip() for cell in cells):
+                values = [cell.strip() for cell in cells] + [""] * (len(header) - len(cells))
+                rows.append((line, {name: value for name, value in zip(header, values) if name}))
+    return header, rows
 
 
-def validate(path: Path, table: str, rows: list[tuple[int, dict]], columns: list[str], extra_codes=()) -> None:
-    """Reject a gold file whose rows cannot be matched by SCHEMA's keys."""
-    missing = [k for k in KEYS[table] if k not in columns]
+def is_number(text: str) -> bool:
+    """A finite decimal: NaN and Infinity parse as Decimal but are no curator's number."""
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def row_problems(table: str, row: dict, columns: Iterable[str], codes: frozenset[str]) -> list[str]:
+    """Why one gold row cannot be matched: each problem would silently turn it into a miss."""
+    problems = []
+    if not row.get("doc_id"):
+        problems.append("empty doc_id")
+    if table == "outcomes":
+        if row.get("endpoint") not in codes:
+            problems.append(f"unknown endpoint code {row.get('endpoint', '')!r}")
+        if row.get("measure") not in MEASURES:
+            problems.append(f"unknown measure {row.get('measure', '')!r}")
+    for column in columns:
+        value = row.get(column, "")
+        if column in NUMERIC and value and not is_number(value):
+            problems.append(f"{column} {value!r} is not a number")
+    return problems
+
+
+def validate(path: Path, table: str, header: list[str], rows: list[tuple[int, dict]], extra_codes=()) -> None:
+    """Raise on the first bad gold cell, naming the file and line so it can be fixed at once."""
+    missing = [key for key in KEYS[table] if key not in header]
     if missing:
         raise GoldError(f"{path}:1: missing key column(s): {', '.join(missing)}")
-    codes = ENDPOINTS | set(extra_codes)
+    codes = ENDPOINTS | frozenset(extra_codes)
+    checked = [c for c in header if c in NUMERIC and (c in KEYS[table] or c in FIELDS[table])]
     for line, row in rows:
-        if table == "outcomes" and row.get("endpoint") not in codes:
-            raise GoldError(f"{path}:{line}: unknown endpoint code {row.get('endpoint')!r}")
-        if table == "outcomes" and row.get("measure") not in MEASURES:
-            raise GoldError(f"{path}:{line}: unknown measure {row.get('measure')!r}")
-        for column in NUMERIC & set(columns):
-            value = row.get(column, "")
-            if value and column != "year":
-                try:
-                    Decimal(value)
-                except InvalidOperation:
-                    raise GoldError(f"{path}:{line}: {column} {value!r} is not a number") from None
+        problems = row_problems(table, row, checked, codes)
+        if problems:
+            raise GoldError(f"{path}:{line}: {problems[0]}")
 
 
-def load_tables(folder: Path, gold: bool = False, tables=None, extra_codes=()) -> dict[str, list[dict]]:
-    """Rows of every table present in a folder (all its files read together)."""
+def load_tables(folder: Path | str, gold: bool = False, tables: Iterable[str] | None = None,
+                extra_codes: Iterable[str] = ()) -> dict[str, list[dict]]:
+    """Rows of each table that has at least one file in ``folder`` (absent tables are left out).
+
+    With ``gold=True`` every file is validated first, so scoring never starts on a
+    gold set that would give misleading numbers.
+    """
+    folder = Path(folder)
+    names = list(tables) if tables else TABLES
+    unknown = [name for name in names if name not in KEYS]
+    if unknown:
+        raise GoldError(f"unknown table(s): {', '.join(unknown)} (known: {', '.join(TABLES)})")
     out: dict[str, list[dict]] = {}
-    for table in tables or KEYS:
-        files = table_files(Path(folder), table)
+    for table in names:
+        files = table_files(folder, table)
         if not files:
             continue
-        rows: list[dict] = []
+        out[table] = []
         for path in files:
-            numbered = read_rows(path)
+            header, rows = read_csv(path)
             if gold:
-                with open(path, encoding="utf-8-sig") as handle:
-                    columns = next(csv.reader(handle), [])
-                validate(path, table, numbered, columns, extra_codes)
-            rows.extend(row for _, row in numbered)
-        out[table] = rows
+                validate(path, table, header, rows, extra_codes)
+            out[table].extend(row for _, row in rows)
     return out
