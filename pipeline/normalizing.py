@@ -8,7 +8,6 @@ an offset map: ``offsets[i]`` is the original index of normalised character i.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 
 import regex
@@ -116,8 +115,3 @@ def normalize(text: str) -> Normalized:
         joined = "".join(c for i, c in enumerate(joined) if i not in dropped)
         offsets = [o for i, o in enumerate(offsets) if i not in dropped]
     return Normalized(joined, offsets + [len(text)])
-
-
-def original_index(norm: Normalized, original: int) -> int:
-    """The first normalised index at or after an original offset (for sections)."""
-    return bisect_right(norm.offsets, original - 1)

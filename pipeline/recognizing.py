@@ -4,7 +4,7 @@ Two components fill ``doc._.mentions``: ``medmine_lexicon`` (spaCy PhraseMatcher
 built from the drug, regimen, disease, endpoint and term lexicons) and
 ``medmine_patterns`` (the regexes of ``patterns.yaml`` plus citation markers).
 ``medmine_resolve`` then keeps one reading per stretch of text by priority and
-length; ``span_group`` mirrors the result into ``doc.spans["medmine"]`` on demand.
+length (``medmine explain`` renders the result with displaCy).
 Mentions keep exact character offsets into the (normalised) doc text, because
 token boundaries from jieba need not coincide with a number's boundaries.
 """
@@ -190,17 +190,6 @@ def resolve(doc: Doc) -> Doc:
     """Settle overlaps: one reading per stretch of text."""
     doc._.mentions = resolve_overlaps(doc._.mentions or [])
     return doc
-
-
-def span_group(doc: Doc) -> list:
-    """The mentions as spaCy spans (token-aligned), for displaCy and spaCy tooling."""
-    spans = []
-    for m in doc._.mentions or []:
-        span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
-        if span is not None:
-            spans.append(span)
-    doc.spans["medmine"] = spans
-    return spans
 
 
 @Language.factory("medmine_lexicon", default_config={"rules_dir": ""})
