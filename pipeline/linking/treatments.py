@@ -109,6 +109,8 @@ class TreatmentBuilder:
                     current, joins = [], []
                 elif m.norm == "chemotherapy" and not self.text[current[-1].end:m.start].strip():
                     continue  # FU化疗, 含铂化疗: the drug's chemotherapy, not a second agent
+                elif self._apposition(current[-1], m):
+                    current.pop()  # PD-L1抑制剂阿替利珠单抗: the class names the drug that follows
                 else:
                     joins.append(kind)
             current.append(m)
@@ -116,6 +118,10 @@ class TreatmentBuilder:
         if current:
             runs.append(self._make(current, joins, sentence))
         return runs
+
+    def _apposition(self, previous: Mention, m: Mention) -> bool:
+        return previous.data.get("type") == "class" and not self.text[previous.end:m.start].strip() \
+            and m.data.get("type") == "drug" and m.data.get("class") == previous.data.get("class")
 
     @staticmethod
     def _starts_combination(sentence: Sentence, m: Mention) -> bool:
