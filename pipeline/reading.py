@@ -1,14 +1,13 @@
 """Reading: bytes -> article text, encoding, title and sections.
 
-Knows no medical word: page chrome, caption and reference-list cues come from
-``rules/page.yaml`` (``PageCues``). Offsets of sections point into
-``Article.text``, the decoded file (``\\r\\n`` -> ``\\n``); for HTML, the text
-extracted from the page.
+Knows no medical word: page chrome, end-of-article, reference-list and caption
+cues come from ``rules/page.yaml`` (``PageCues``). ``Article.text`` is the
+decoded file with ``\\r\\n`` -> ``\\n``; for HTML it is the text extracted from
+the page, its title as the first line. Every ``Section`` offset points into it.
 """
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,36 +15,50 @@ import regex
 
 from .errors import MedmineError
 
-BINARY_MAGIC = {b"%PDF-": "PDF", b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
-                b"PK\x03\x04": "ZIP/Office document", b"\xd0\xcf\x11\xe0": "Office document"}
+MAGIC = {b"%PDF-": "PDF", b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
+         b"PK\x03\x04": "ZIP archive or Office document", b"\xd0\xcf\x11\xe0": "Office document",
+         b"\x1f\x8b": "gzip archive", b"7z\xbc\xaf": "7z archive", b"Rar!": "RAR archive", b"\x7fELF": "executable"}
 BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
-HTML_SUFFIXES = {".html", ".htm"}
-ENTRY_START = regex.compile(r"^\s*(?:[\[［]\s*\d{1,3}\s*[\]］]|\d{1,3}\s*[.、．]|\(\d{1,3}\))")
+LEGACY_CHINESE = {"big5", "big5hkscs", "cp950", "hz"}  # what GB18030 does not already cover
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+HTML_START = regex.compile(r"\s*<(?:!DOCTYPE\s+html|html[\s>])", regex.I)
 CJK = regex.compile(r"\p{Han}")
-HEADING_MAX = 40
+ENTRY_START = regex.compile(r"\s*(?:[\[\uff3b\u3010]\s*\d{1,3}\s*[\]\uff3d\u3011]|\d{1,3}\s*[.\uff0e\u3001](?!\d)"
+                            r"|[(\uff08]\d{1,3}[)\uff09])")
+ENTRY_LIKE = regex.compile(r"\[[JMCDNRSPZ](?:/OL)?\]|\bet al\b|(?:19|20)\d{2}\s*[;,]\s*\d+\s*\(\d+\)\s*:")
+FINISHED = tuple("\u3002\uff01\uff1f!?\uff1b;\uff1a:.\u2026")  # a line ending so is a finished sentence
+CLOSERS = "\"'\u201d\u2019\u300d\u300f)\uff09]\u3011*"
+NOT_HEADING_END = tuple("\u3002\uff0c,\uff1b;\uff1a:\u3001")
+SEPARATORS = regex.compile(r"[\uff0c,\u3001\uff1b;]")
+LABELLED = regex.compile(r"\*\*[^*]{1,12}\*\*\s*\S")  # **Label**: text -- a labelled paragraph
+STATISTIC = regex.compile(r"[%\uff05=\uff1d<>\uff1c\uff1e]|\d\.\d")
+ROLES = ("chrome", "end", "references", "caption")
 
 
 class ReadError(MedmineError):
-    """A file that cannot be read as an article; the message names the file and the problem."""
+    """A file that cannot be read as an article: ``<path>: <what is wrong>; <hint>``."""
 
     code = "E300"
+
+    def __init__(self, name: str, problem: str, hint: str):
+        super().__init__(f"{name}: {problem}; {hint}")
 
 
 @dataclass(frozen=True)
 class PageCues:
-    chrome: tuple
-    end: tuple
-    references: tuple
-    caption: tuple
+    chrome: tuple  # compiled patterns; a stripped line matching any is page chrome
+    end: tuple  # a line matching ends the article body: it and all after it are chrome
+    references: tuple  # a line matching starts the reference list
+    caption: tuple  # a figure or table caption line
 
 
 def cues_from_entries(entries: list[dict]) -> PageCues:
-    """Compile the page rules (chrome, end, references, caption) once."""
-    roles: dict[str, list] = {"chrome": [], "end": [], "references": [], "caption": []}
+    """Compile the page rules once; validating roles is the rule loader's job, not ours."""
+    roles: dict[str, list] = {role: [] for role in ROLES}
     for entry in entries:
         roles[entry["role"]].append(regex.compile(entry["regex"]))
-    return PageCues(*(tuple(roles[r]) for r in ("chrome", "end", "references", "caption")))
+    return PageCues(*(tuple(roles[role]) for role in ROLES))
 
 
 @dataclass(frozen=True)
@@ -65,89 +78,148 @@ class Article:
     sections: tuple[Section, ...]
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """Bytes -> (text, encoding): BOM, strict UTF-8, strict GB18030, else charset-normalizer."""
-    if not data.strip():
-        raise ReadError(f"{name}: empty file", "nothing to extract; remove it or fill it")
-    for magic, kind in BINARY_MAGIC.items():
-        if data.startswith(magic):
-            raise ReadError(f"{name}: binary file ({kind}), not text", "convert it to .txt, .md or .html first")
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), "utf-8-sig" if encoding == "utf-8-sig" else encoding
-            except UnicodeDecodeError as exc:
-                raise ReadError(f"{name}: cannot decode as {encoding} (bad byte at offset {exc.start})") from None
-    if b"\x00" in data[:4096]:
-        guess = _utf16_without_bom(data)
-        if guess:
-            return guess
-        raise ReadError(f"{name}: binary file (contains NUL bytes), not text", "convert it to text first")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None and CJK.search(str(best)) and best.coherence > 0.5:
-        return str(best), best.encoding
-    raise ReadError(f"{name}: cannot decode: not UTF-8, UTF-16 or GB18030 (first bad byte at offset {first_bad})",
-                    "save the file as UTF-8")
-
-
 def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
-    """UTF-16 without BOM: the byte order whose text reads as Chinese/ASCII wins."""
-    best, best_score = None, 0.0
-    for encoding in ("utf-16-le", "utf-16-be"):
+    """BOM-less UTF-16 has NULs too: accept the byte order whose text clearly reads as text."""
+    scores = []
+    for encoding in ("utf-16-le", "utf-16-be") if len(data) % 2 == 0 else ():
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        readable = sum(1 for c in text if c.isspace() or c.isascii() and c.isprintable() or CJK.match(c)
-                       or unicodedata.category(c).startswith("P"))
-        score = readable / max(len(text), 1)
-        if score > best_score:
-            best, best_score = (text, encoding), score
-    return best if best_score > 0.9 else None
+        scores.append((len(regex.findall(r"[\p{Han}\p{P}\s\x20-\x7e]", text)) / len(text), text, encoding))
+    best = max(scores, default=None)
+    return (best[1], best[2]) if best and best[0] > 0.95 else None
 
 
-def html_to_text(markup: str) -> str:
-    """The article text of a web page: chrome elements dropped, blocks as paragraphs."""
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Bytes -> (text, encoding): BOM, strict UTF-8, strict GB18030, then a guarded fallback. Strict on
+    purpose: bad bytes mean a damaged file or a wrong guess, and replaced chars would corrupt numbers."""
+    if not data.strip():
+        raise ReadError(name, "empty file", "nothing to extract; remove it or fill it")
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise ReadError(name, f"cannot decode as {encoding} despite its byte-order mark (bad byte at "
+                                      f"offset {exc.start})", "re-save the file as UTF-8") from None
+    kind = next((k for magic, k in MAGIC.items() if data.lstrip(b" \t\r\n").startswith(magic)), None)
+    utf16 = _utf16_without_bom(data) if b"\x00" in data and not kind else None
+    if kind or b"\x00" in data and not utf16:
+        raise ReadError(name, f"binary file ({kind or 'contains NUL bytes'}), not text",
+                        "convert it to .txt, .md or .html first")
+    if utf16:
+        return utf16
+    bad = []
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            bad.append(exc.start)
+    at = max(bad)  # the decoder that got further is the file's likely encoding
+    from charset_normalizer import from_bytes  # its guess, trusted only for Chinese that reads as Han text
+
+    best = from_bytes(data).best()
+    text = str(best) if best is not None and best.encoding in LEGACY_CHINESE else ""
+    if len(CJK.findall(text)) > 0.8 * len(regex.findall(r"[^\x00-\x7f]", text)) > 0:
+        return text, best.encoding
+    raise ReadError(name, f"cannot decode: not UTF-8, UTF-16 or GB18030 (first bad byte at offset {at}: "
+                          f"0x{data[at]:02x})", "the file is damaged or in another encoding; re-save it as UTF-8")
+
+
+DROP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "form", "button", "iframe", "svg"}
+CHROME_ATTR = regex.compile(r"nav|menu|share|comment|footer|header|sidebar|breadcrumb|toolbar|login|related|recommend",
+                            regex.I)
+BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table",
+              "blockquote", "figure", "figcaption", "pre", "dl", "dt", "dd", "hr", "caption", "center"}
+PARA, BREAK, CELL = "\ue000", "\ue001", "\ue002"  # private-use marks put into the tree before get_text
+CJK_OR_PUNCT = r"[\p{Han}\u3000-\u303f\uff01-\uff60]"
+
+
+def _cjk_in_paragraphs(soup) -> dict[int, int]:
+    """CJK chars of <p> text under each element (by id): where the article is."""
+    counts: dict[int, int] = {}
+    for p in soup.find_all("p"):
+        n = len(CJK.findall(p.get_text()))
+        for node in [p, *p.parents]:
+            counts[id(node)] = counts.get(id(node), 0) + n
+    return counts
+
+
+def _drop_chrome(soup) -> None:
+    """Remove page furniture, but never an element holding most of the article
+    (ASP.NET pages wrap everything in a <form>; some layouts call the body a "sidebar")."""
+    counts = _cjk_in_paragraphs(soup)
+    total = max(counts.get(id(soup), 0), 1)
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.name in {"html", "body", "article", "main"} or counts.get(id(tag), 0) > total / 2:
+            continue
+        attrs = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+        if tag.name in DROP_TAGS or CHROME_ATTR.search(attrs) and not tag.find("article"):
+            tag.decompose()
+
+
+def _content_root(soup):
+    """The largest <article>, else the tightest element holding 80% of the paragraph text."""
+    articles = soup.find_all("article")
+    if articles:
+        return max(articles, key=lambda a: len(CJK.findall(a.get_text())))
+    counts, node = _cjk_in_paragraphs(soup), soup.body or soup
+    while counts.get(id(node), 0):
+        inner = [c for c in node.find_all(True, recursive=False) if counts.get(id(c), 0) >= 0.8 * counts[id(node)]]
+        if not inner:
+            return node
+        node = inner[0]
+    return node
+
+
+def _block_text(root) -> str:
+    """Block elements as blank-line-separated paragraphs, <br> and table rows as line breaks."""
+    for tag in root.find_all(True):
+        if tag.name == "br":
+            tag.replace_with(BREAK)
+        elif tag.name in ("td", "th", "tr"):
+            tag.append(BREAK if tag.name == "tr" else CELL)
+        elif tag.name in BLOCK_TAGS:
+            tag.insert(0, PARA)
+            tag.append(PARA)
+    text = regex.sub(r"[ \t\r\n\f]+", " ", root.get_text())
+    text = regex.sub(f"(?<={CJK_OR_PUNCT}) (?={CJK_OR_PUNCT})", "", text)  # source line breaks in Chinese
+    text = text.replace(CELL, "\t").replace(BREAK, "\n")
+    blocks = (regex.sub(r"[ \t]*\n[ \t]*", "\n", b).strip(" \t\n") for b in text.split(PARA))
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _extract_html(markup: str) -> tuple[str, str]:
+    """(text, title) of a web page: the title first, chrome elements dropped, blocks as paragraphs.
+    The title is the first <h1>, else <title> without its site suffix (its longest part)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup(["script", "style", "nav", "header", "footer", "aside", "noscript", "form", "button"]):
-        tag.decompose()
-    chrome = regex.compile(r"nav|menu|share|comment|footer|header|sidebar|breadcrumb|toolbar|login|related|recommend")
-    for tag in soup.find_all(True):
-        if tag.attrs is not None and chrome.search(" ".join(tag.get("class", [])) + " " + (tag.get("id") or "")):
-            tag.decompose()
-    root = soup.find("article") or soup.body or soup
-    blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h1", "h2", "h3", "h4", "li", "figcaption",
-                                                                    "td", "pre"])]
-    blocks = [b for b in blocks if b] or [root.get_text("\n", strip=True)]
-    heading = soup.find("h1")
-    first = title or (heading.get_text(" ", strip=True) if heading else "")
-    if first and blocks and blocks[0] == first:
-        first = ""
-    return "\n\n".join(([first] if first else []) + blocks) + "\n"
+    h1, page = soup.find("h1"), soup.title.get_text(" ", strip=True) if soup.title else ""
+    title = " ".join(h1.get_text(" ", strip=True).split()) if h1 else ""
+    title = title or max(regex.split(r"\s+[-|\u2013\u2014]\s+|_|\|", page), key=len).strip()
+    _drop_chrome(soup)
+    paragraphs = _block_text(_content_root(soup)).split("\n\n")
+    if title:
+        paragraphs = [title] + [p for k, p in enumerate(paragraphs) if not (k < 5 and p.strip() == title)]
+    return "\n\n".join(p for p in paragraphs if p) + "\n", title
+
+
+def html_to_text(markup: str) -> str:
+    """The article text of a web page (what ``Article.text`` holds for HTML files)."""
+    return _extract_html(markup)[0]
 
 
 def read_bytes(data: bytes, name: str, cues: PageCues, doc_id: str | None = None) -> Article:
+    """Decode, extract the article if it is a web page, and split into sections."""
     text, encoding = decode(data, name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    is_html = Path(name).suffix.lower() in HTML_SUFFIXES or regex.match(r"\s*<(!DOCTYPE html|html)", text, regex.I)
-    if is_html:
-        text = html_to_text(text)
+    title = ""
+    if Path(name).suffix.lower() in HTML_SUFFIXES or HTML_START.match(text[:1000]):
+        text, title = _extract_html(text)
     if not text.strip():
-        raise ReadError(f"{name}: no text found", "the file holds no article text")
-    return read_text(text, cues, doc_id or Path(name).stem, name, encoding)
+        raise ReadError(name, "empty file (no text, only white space or markup)", "nothing to extract; remove it or fill it")
+    return read_text(text, cues, doc_id or Path(name).stem, name, encoding, html_title=bool(title))
 
 
 def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: int = 20_000_000) -> Article:
@@ -156,74 +228,120 @@ def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: 
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ReadError(f"{path}: file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB",
-                            "split it or raise the limit")
+            raise ReadError(str(path), f"file is {size / 1e6:.3g} MB, over the limit of {max_bytes / 1e6:.3g} MB",
+                            "split it, or raise the size limit")
         data = path.read_bytes()
     except OSError as exc:
-        raise ReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ReadError(str(path), f"cannot read: {exc.strerror or exc}", "check the path and its permissions") \
+            from None
     return read_bytes(data, str(path), cues, doc_id or path.stem)
 
 
-def read_text(text: str, cues: PageCues, doc_id: str = "text", path: str = "", encoding: str = "utf-8") -> Article:
-    sections = tuple(split_sections(text, cues))
-    title = next((text[s.start:s.end].strip() for s in sections if s.kind == "title"), "")
-    return Article(doc_id, path, text, encoding, title.lstrip("# ").strip(), sections)
+def read_text(text: str, cues: PageCues, doc_id: str = "text", path: str = "", encoding: str = "utf-8",
+              html_title: bool = False) -> Article:
+    """An article from decoded text (``html_title``: the first line is a web page's title)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sections = tuple(split_sections(text, cues, first_line_is_title=html_title))
+    title = next((text[s.start:s.end] for s in sections if s.kind == "title"), "")
+    return Article(doc_id, path, text, encoding, _bare(title), sections)
 
 
-def _lines(text: str):
-    start = 0
-    for line in text.split("\n"):
-        yield start, start + len(line), line
-        start += len(line) + 1
+def _bare(line: str) -> str:
+    """A line without markdown heading marks and bold markers, for the shape tests below."""
+    return regex.sub(r"^\s*#{1,6}\s+|\*\*", "", line).strip()
 
 
-def _is_heading(line: str) -> bool:
-    stripped = line.strip().lstrip("#").strip()
-    return 0 < len(stripped) <= HEADING_MAX and not stripped.endswith(("。", "，", ",", "；")) \
-        and "。" not in stripped and len(regex.findall(r"\d+(?:\.\d+)?", stripped)) <= 1
+def _matches(patterns: tuple, line: str) -> bool:
+    return any(p.search(line) for p in patterns)
 
 
-def split_sections(text: str, cues: PageCues):
-    """Classify lines (chrome, title, heading, caption, references) and group body lines into paragraphs."""
-    state, have_title, paragraph = "body", False, None
-    for start, end, line in _lines(text):
-        stripped = line.strip()
-        if not stripped:
-            if paragraph:
-                yield Section("paragraph", *paragraph)
-                paragraph = None
+def _is_heading(line: str, continues_line: bool) -> bool:
+    """Short, unpunctuated, at most one number: a heading. A short line that continues an
+    unfinished one (PDF wrapping) or a ``**label**`` followed by text is prose."""
+    bare = _bare(line)
+    return regex.match(r"#{1,6}\s", line) is not None or (
+        0 < len(bare) <= 40 and not continues_line and not LABELLED.match(line)
+        and "\u3002" not in bare and not bare.endswith(NOT_HEADING_END) and not STATISTIC.search(bare)
+        and len(regex.findall(r"\d+", bare)) <= 1 and len(SEPARATORS.findall(bare)) <= 1)
+
+
+def _title_index(lines: list[tuple], cues: PageCues, html_title: bool) -> int | None:
+    """The first title-like line no cue claims (for markdown, a ``# `` line). Short furniture
+    before it, such as a ``# `` journal-column label followed by the real ``# `` title, is
+    skipped; prose first means the document has no title line."""
+    if html_title:
+        return 0
+    for i, (_, _, line, _) in enumerate(lines):
+        if _matches(cues.end, line) or _matches(cues.references, line):
+            return None
+        if _matches(cues.chrome, line) or _matches(cues.caption, line):
             continue
-        kind = _classify(stripped, state, have_title, cues)
-        if kind == "end":
-            state, kind = "ended", "chrome"
-        elif kind == "references-heading":
-            state, kind = "references", "references"
-        if kind == "paragraph":
-            paragraph = (paragraph[0], end) if paragraph else (start, end)
-            have_title = True  # text before any title: the document has none
-            continue
-        if paragraph:
-            yield Section("paragraph", *paragraph)
-            paragraph = None
-        have_title = have_title or kind == "title"
-        yield Section(kind, start, end)
-    if paragraph:
-        yield Section("paragraph", *paragraph)
+        han, bare = len(CJK.findall(line)), _bare(line)
+        if line.startswith("# ") or han >= 6 and len(bare) <= 80 and "\u3002" not in bare:
+            label = line.startswith("#") and han < 6
+            if not label or not any(n[2].startswith("#") and len(CJK.findall(n[2])) >= 6 for n in lines[i + 1:i + 2]):
+                return i
+        elif len(line) > 30 or regex.search(r"\d", line):
+            return None
+    return None
 
 
-def _classify(line: str, state: str, have_title: bool, cues: PageCues) -> str:
-    if state == "ended" or any(p.search(line) for p in cues.chrome):
-        return "chrome"
-    if any(p.search(line) for p in cues.end):
-        return "end"
-    if any(p.search(line) for p in cues.references):
-        return "references-heading"
-    if state == "references":
-        return "reference" if ENTRY_START.match(line) else "chrome"
-    if any(p.search(line) for p in cues.caption):
-        return "caption"
-    if not have_title:
-        if line.startswith("# ") or (len(CJK.findall(line)) >= 6 and len(line) <= 80 and "。" not in line):
-            return "title"
-        return "paragraph" if len(CJK.findall(line)) >= 6 else "chrome"
-    return "heading" if _is_heading(line) else "paragraph"
+def _line_kinds(lines: list[tuple], cues: PageCues, title: int | None) -> list[str]:
+    """One kind per line; ``references``/``reference``/``continuation`` mark the reference list.
+
+    Everything from an ``end`` line on is chrome. In the list, entries start with a
+    number, a line right after an entry continues it, and any other line ends the list.
+    """
+    kinds: list[str] = []
+    ended = in_refs = False
+    for i, (_, _, line, after_blank) in enumerate(lines):
+        prev, prev_text = (None, "") if after_blank else (kinds[-1], lines[i - 1][2])
+        if ended or _matches(cues.end, line):
+            ended, kind = True, "chrome"
+        elif _matches(cues.references, line):
+            in_refs, kind = True, "references"
+        elif in_refs and (ENTRY_START.match(line) or prev is None and ENTRY_LIKE.search(line)):
+            kind = "reference"
+        elif in_refs and prev in ("reference", "continuation") and not _matches(cues.chrome, line):
+            kind = "continuation"
+        elif i == title:
+            in_refs, kind = False, "title"
+        elif _matches(cues.chrome, line) or title is not None and i < title:
+            in_refs, kind = False, "chrome"
+        elif _matches(cues.caption, line):
+            in_refs, kind = False, "caption"
+        else:
+            unfinished = prev == "paragraph" and not prev_text.rstrip(CLOSERS).endswith(FINISHED)
+            in_refs, kind = False, "heading" if _is_heading(line, unfinished) else "paragraph"
+        kinds.append(kind)
+    return kinds
+
+
+def _lines(text: str) -> list[tuple[int, int, str, bool]]:
+    """Non-blank lines as (start, end, stripped text, follows a blank line)."""
+    lines, position, blank = [], 0, True
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lead = position + len(raw) - len(raw.lstrip())
+            lines.append((lead, lead + len(stripped), stripped, blank))
+        blank, position = not stripped, position + len(raw) + 1
+    return lines
+
+
+def split_sections(text: str, cues: PageCues, first_line_is_title: bool = False) -> list[Section]:
+    """Sections in text order: a blank-line-separated run of body lines is one paragraph; the
+    reference list is one ``references`` section (heading to last entry) plus one per entry."""
+    lines = _lines(text)
+    kinds = _line_kinds(lines, cues, _title_index(lines, cues, first_line_is_title and bool(lines)))
+    items: list[list] = []  # [kind, start, end], extended in place
+    block: list | None = None
+    for k, ((start, end, _, after_blank), kind) in enumerate(zip(lines, kinds)):
+        if kind == "continuation" or kind == "paragraph" and k and not after_blank and kinds[k - 1] == kind:
+            items[-1][2] = end
+        else:
+            items.append(["heading" if kind == "references" else kind, start, end])
+            block = items[-1] if kind == "references" else block
+        if kind in ("reference", "continuation") and block:
+            block[0], block[2] = "references", end  # a list heading without entries stays a heading
+    return [Section(*item) for item in items]

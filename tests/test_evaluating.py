@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -288,11 +287,9 @@ def test_cli_finds_the_articles_beside_gold(tmp_path):
 # --- the bundled corpus ------------------------------------------------------------------------------------------
 
 @pytest.mark.skipif(not (ROOT / "corpus" / "gold").is_dir(), reason="corpus/gold is absent")
-def test_corpus_gold_against_itself_is_perfect_and_fast():
+def test_corpus_gold_against_itself_is_perfect():
     gold = ROOT / "corpus" / "gold"
-    started = time.perf_counter()
     report = evaluate(gold, gold, articles_dir=ROOT / "corpus" / "articles")
-    assert time.perf_counter() - started < 1.0
     assert set(report.tables) == {"outcomes", "regimens", "drugs", "trials", "references", "citations"}
     for name, table in report.tables.items():
         assert table.scores["f1"] == 1.0 and not table.errors, name
