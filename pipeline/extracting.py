@@ -21,7 +21,8 @@ from .linking import Block, DocView, Words, link, words_from_rules
 from .records import Linked
 from .normalizing import Normalized, normalize
 from .reading import Article, read_path, read_text
-from .referencing import cues_from_entries, parse_reference
+from .reading import cues_from_entries as page_cues_from_entries
+from .referencing import cues_from_entries, parse_reference, strip_number
 from .rules import RuleSet, load_rules
 from .tables import article_rows
 
@@ -50,9 +51,7 @@ def _words(directory: str, digest: str) -> Words:
 
 @lru_cache(maxsize=4)
 def _page_cues(directory: str, digest: str):
-    from .reading import cues_from_entries as page_cues
-
-    return page_cues([r.model_dump(by_alias=True) for r in load_rules(directory).of("page")])
+    return page_cues_from_entries([r.model_dump(by_alias=True) for r in load_rules(directory).of("page")])
 
 
 @lru_cache(maxsize=4)
@@ -89,21 +88,12 @@ def _references(article: Article, rules: RuleSet) -> list[dict]:
         if section.kind != "reference":
             continue
         entry = article.text[section.start:section.end].strip()
-        number, _, body = _split_number(entry)
+        number, body = strip_number(entry)
         if number is None:
             continue
         parsed = parse_reference(body, cues)
         rows.append({"ref_no": number, **parsed, "text": entry})
     return rows
-
-
-def _split_number(entry: str) -> tuple[int | None, str, str]:
-    import regex
-
-    match = regex.match(r"^\s*[\[［(（]?\s*(\d{1,3})\s*[\]］)）.、]?\s*", entry)
-    if not match:
-        return None, "", entry
-    return int(match.group(1)), match.group(0), entry[match.end():]
 
 
 @dataclass
