@@ -67,25 +67,35 @@ def collect(paths: Iterable[str | Path], pattern: str = "*") -> list[Job]:
     return jobs
 
 
-_RULES_DIR: str | None = None
+_RULES = None  # the worker's rule set: one snapshot for the whole batch
 
 
 def _init_worker(rules_dir: str | None) -> None:
-    """Each worker loads the rules and builds the pipeline once, before its first file."""
-    global _RULES_DIR
-    _RULES_DIR = rules_dir
+    """Each worker loads the rules and builds the pipeline once, before its first file.
+
+    The batch keeps that snapshot, so a rule file edited mid-run cannot mix two
+    rule versions in one set of tables (and no file is re-hashed per document).
+    """
+    global _RULES
     from .extracting import build_nlp
     from .rules import load_rules
 
-    build_nlp(load_rules(rules_dir))
+    _RULES = load_rules(rules_dir)
+    build_nlp(_RULES)
 
 
 def process(job: Job, rules_dir: str | None = None) -> dict[str, list[dict]]:
-    """Extract one file; any failure becomes an error row, never an exception."""
+    """Extract one file; any failure becomes an error row, never an exception.
+
+    Without ``rules_dir`` it uses the rules ``_init_worker`` loaded for this batch
+    (or the default rules outside a batch).
+    """
     from .extracting import extract_path
+    from .rules import load_rules
 
     try:
-        rows = extract_path(job.path, doc_id=job.doc_id, rules_dir=rules_dir or _RULES_DIR)
+        rules = _RULES if rules_dir is None and _RULES is not None else load_rules(rules_dir)
+        rows = extract_path(job.path, doc_id=job.doc_id, rules=rules)
     except MedmineError as exc:
         rows = error_rows(job.doc_id, job.path, str(exc.message))
     except Exception as exc:  # one bad article must never stop a batch
@@ -159,7 +169,7 @@ def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tu
     if n_jobs <= 1:
         _init_worker(rules_dir)
         for job in jobs:
-            yield job, process_rendered(job, rules_dir)
+            yield job, process_rendered(job)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(n_jobs, initializer=_init_worker, initargs=(rules_dir,)) as pool:

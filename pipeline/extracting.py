@@ -125,9 +125,10 @@ def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str,
     return article_rows(article, a.norm, a.doc._.mentions, a.linked, a.drug_uses, _references(article, rules))
 
 
-def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None) -> dict:
+def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None,
+                 rules: RuleSet | None = None) -> dict:
     """Read and extract one file; the unit of work of batch and parallel runs."""
-    rules = load_rules(rules_dir)
+    rules = rules or load_rules(rules_dir)
     article = read_path(Path(path), page_cues(rules), doc_id=doc_id)
     return extract_article(article, rules)
 

@@ -32,6 +32,9 @@ CLOSERS = "\"'\u201d\u2019\u300d\u300f)\uff09]\u3011*"
 NOT_HEADING_END = tuple("\u3002\uff0c,\uff1b;\uff1a:\u3001")
 SEPARATORS = regex.compile(r"[\uff0c,\u3001\uff1b;]")
 LABELLED = regex.compile(r"\*\*[^*]{1,12}\*\*\s*\S")  # **Label**: text -- a labelled paragraph
+MARKDOWN_MARKS = regex.compile(r"^\s*#{1,6}\s+|\*\*")
+HEADING_MARK = regex.compile(r"#{1,6}\s")
+NUMBER = regex.compile(r"\d+")
 STATISTIC = regex.compile(r"[%\uff05=\uff1d<>\uff1c\uff1e]|\d\.\d")
 ROLES = ("chrome", "end", "references", "caption")
 
@@ -47,7 +50,7 @@ class ReadError(MedmineError):
 
 @dataclass(frozen=True)
 class PageCues:
-    chrome: tuple  # compiled patterns; a stripped line matching any is page chrome
+    chrome: tuple  # compiled patterns (a role's rules joined in one); a line matching any is page chrome
     end: tuple  # a line matching ends the article body: it and all after it are chrome
     references: tuple  # a line matching starts the reference list
     caption: tuple  # a figure or table caption line
@@ -57,8 +60,8 @@ def cues_from_entries(entries: list[dict]) -> PageCues:
     """Compile the page rules once; validating roles is the rule loader's job, not ours."""
     roles: dict[str, list] = {role: [] for role in ROLES}
     for entry in entries:
-        roles[entry["role"]].append(regex.compile(entry["regex"]))
-    return PageCues(*(tuple(roles[role]) for role in ROLES))
+        roles[entry["role"]].append(f"(?:{entry['regex']})")
+    return PageCues(*((regex.compile("|".join(roles[role])),) if roles[role] else () for role in ROLES))
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,7 @@ def read_text(text: str, cues: PageCues, doc_id: str = "text", path: str = "", e
 
 def _bare(line: str) -> str:
     """A line without markdown heading marks and bold markers, for the shape tests below."""
-    return regex.sub(r"^\s*#{1,6}\s+|\*\*", "", line).strip()
+    return MARKDOWN_MARKS.sub("", line).strip()
 
 
 def _matches(patterns: tuple, line: str) -> bool:
@@ -259,10 +262,10 @@ def _is_heading(line: str, continues_line: bool) -> bool:
     """Short, unpunctuated, at most one number: a heading. A short line that continues an
     unfinished one (PDF wrapping) or a ``**label**`` followed by text is prose."""
     bare = _bare(line)
-    return regex.match(r"#{1,6}\s", line) is not None or (
+    return HEADING_MARK.match(line) is not None or (
         0 < len(bare) <= 40 and not continues_line and not LABELLED.match(line)
         and "\u3002" not in bare and not bare.endswith(NOT_HEADING_END) and not STATISTIC.search(bare)
-        and len(regex.findall(r"\d+", bare)) <= 1 and len(SEPARATORS.findall(bare)) <= 1)
+        and len(NUMBER.findall(bare)) <= 1 and len(SEPARATORS.findall(bare)) <= 1)
 
 
 def _title_index(lines: list[tuple], cues: PageCues, html_title: bool) -> int | None:

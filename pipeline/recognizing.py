@@ -10,7 +10,6 @@ token boundaries from jieba need not coincide with a number's boundaries.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -31,7 +30,7 @@ if not Doc.has_extension("mentions"):
     Doc.set_extension("mentions", default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Mention:
     """One recognised stretch of text: what it is, its normal form, which rule said so."""
 
@@ -120,14 +119,6 @@ class LexiconRecognizer:
         return doc
 
 
-def _compile(pattern: str):
-    """The standard library's engine where the pattern allows it (faster), else ``regex``."""
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return regex.compile(pattern)
-
-
 def _pattern_norm(label: str, groups: dict) -> str:
     for key in ("name", "num", "num2", "num3", "num4", "low"):
         if groups.get(key):
@@ -140,7 +131,7 @@ class PatternRecognizer:
 
     def __init__(self, nlp: Language, rules_dir: str):
         self.rules = load_rules(rules_dir or None)
-        self.compiled = [(r, _compile(r.regex)) for r in self.rules.of("patterns")]
+        self.compiled = [(r, regex.compile(r.regex)) for r in self.rules.of("patterns")]
         self.value_after = tuple(w for r in self.rules.of("references") if r.role == "value_after" for w in r.words)
 
     def __call__(self, doc: Doc) -> Doc:

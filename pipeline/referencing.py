@@ -186,12 +186,15 @@ def _authors(text: str, cues: ReferenceCues) -> tuple[str, str]:
 
 def _clean(text: str, cues: ReferenceCues) -> str:
     """One-line entry text without markdown links and without DOI/PMID/URL/Epub tails."""
-    text = regex.sub(r"\s+", " ", URL.sub("", LINK.sub(r"\1", text))).strip()
-    if cues.tail_words:
-        tails = "|".join(_word_pattern(w, True).pattern for w in cues.tail_words)
-        tail = regex.search(rf"(?<=[.;])\s*(?:{tails})", text, regex.I)
-        text = text[:tail.start()] if tail else text
-    return text.strip()
+    text = " ".join(URL.sub("", LINK.sub(r"\1", text)).split())
+    tail = _tail_pattern(cues.tail_words).search(text) if cues.tail_words else None
+    return (text[:tail.start()] if tail else text).strip()
+
+
+@lru_cache(maxsize=16)
+def _tail_pattern(words: tuple[str, ...]) -> regex.Pattern:
+    tails = "|".join(_word_pattern(w, True).pattern for w in words)
+    return regex.compile(rf"(?<=[.;])\s*(?:{tails})", regex.I)
 
 
 def _sentence(text: str) -> tuple[str, str]:
@@ -209,13 +212,22 @@ def _year_after(text: str, whole: str) -> str:
     return found.group(0) if found else ""
 
 
+def _fold_tag(tag: str) -> str:
+    """[J], [j] and full-width [ J ] are one tag."""
+    return "".join(unicodedata.normalize("NFKC", tag).split()).upper()
+
+
+@lru_cache(maxsize=16)
+def _tag_kinds(cues: ReferenceCues) -> dict[str, str]:
+    return {_fold_tag(t): kind for kind, tags in (("other", cues.other_tags), ("conference", cues.conference_tags),
+                                                  ("journal", cues.journal_tags)) for t in tags}
+
+
 def _doc_tag(text: str, cues: ReferenceCues) -> tuple[regex.Match, str] | None:
     """The first GB/T 7714 document-type tag and the kind it stands for."""
-    def fold(tag: str) -> str:  # [J], [j] and full-width [ J ] are one tag
-        return regex.sub(r"\s", "", unicodedata.normalize("NFKC", tag)).upper()
-    kinds = {fold(t): kind for kind, tags in (("other", cues.other_tags), ("conference", cues.conference_tags),
-                                              ("journal", cues.journal_tags)) for t in tags}
-    return next(((m, kinds[fold(m.group(0))]) for m in DOC_TAG.finditer(text) if fold(m.group(0)) in kinds), None)
+    kinds = _tag_kinds(cues)
+    return next(((m, kinds[_fold_tag(m.group(0))]) for m in DOC_TAG.finditer(text)
+                 if _fold_tag(m.group(0)) in kinds), None)
 
 
 def _tagged(text: str, tag: regex.Match, kind: str, cues: ReferenceCues) -> dict:
