@@ -8,6 +8,7 @@ the page, its title as the first line. Every ``Section`` offset points into it.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class ReadError(MedmineError):
 
 @dataclass(frozen=True)
 class PageCues:
-    chrome: tuple  # compiled patterns (a role's rules joined in one); a line matching any is page chrome
+    chrome: tuple  # compiled patterns; a stripped line matching any is page chrome
     end: tuple  # a line matching ends the article body: it and all after it are chrome
     references: tuple  # a line matching starts the reference list
     caption: tuple  # a figure or table caption line
@@ -60,8 +61,17 @@ def cues_from_entries(entries: list[dict]) -> PageCues:
     """Compile the page rules once; validating roles is the rule loader's job, not ours."""
     roles: dict[str, list] = {role: [] for role in ROLES}
     for entry in entries:
-        roles[entry["role"]].append(f"(?:{entry['regex']})")
-    return PageCues(*((regex.compile("|".join(roles[role])),) if roles[role] else () for role in ROLES))
+        roles[entry["role"]].append(_compile(entry["regex"]))
+    return PageCues(*(tuple(roles[role]) for role in ROLES))
+
+
+def _compile(pattern: str):
+    """The standard library's engine where the pattern allows (several times faster on these
+    line-anchored cues), else ``regex`` for its extra syntax such as ``\\p{Han}``."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return regex.compile(pattern)
 
 
 @dataclass(frozen=True)
