@@ -120,8 +120,7 @@ def render(rows: dict[str, list[dict]]) -> Rendered:
     for table, columns in COLUMNS.items():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        for row in rows.get(table, []):
-            writer.writerow(["" if row.get(c) is None else row.get(c, "") for c in columns])
+        writer.writerows([[row.get(c) for c in columns] for row in rows.get(table, [])])  # None -> empty
         chunks[table], counts[table] = buffer.getvalue(), len(rows.get(table, []))
     document = rows["documents"][0]
     return Rendered(document["doc_id"], document["status"], chunks, counts)

@@ -274,8 +274,10 @@ def normalize(text: str) -> Normalized:
     edits = _non_overlapping([_math_edits(folded), _link_edits(folded), _escape_edits(folded),
                               _marker_edits(folded)])
     once, offsets, ends = _splice(folded, edits, None, None)
-    clean, offsets, ends = _splice(once, _context_edits(once), offsets, ends)
-    return Normalized(clean, offsets, ends)
+    context = _context_edits(once)
+    if context:
+        once, offsets, ends = _splice(once, context, offsets, ends)
+    return Normalized(once, offsets, ends)
 
 
 def original_index(norm: Normalized, original: int) -> int:

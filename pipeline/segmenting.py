@@ -79,7 +79,12 @@ def jieba_for(rules: RuleSet, backend: str | None = None):
 
 
 class JiebaTokenizer:
-    """spaCy tokenizer over a private jieba: whitespace becomes token trailing space."""
+    """spaCy tokenizer over a private jieba; whitespace stays a token, as jieba cut it.
+
+    Folding single spaces into spaCy's trailing-space flag would cost a Python
+    loop over every token for nothing: matching works on the tokenizer's own
+    output, and mentions carry character offsets.
+    """
 
     def __init__(self, vocab: Vocab, rules: RuleSet):
         self.vocab = vocab
@@ -87,15 +92,8 @@ class JiebaTokenizer:
         self.jieba = jieba_for(rules)
 
     def __call__(self, text: str) -> Doc:
-        words: list[str] = []
-        spaces: list[bool] = []
-        for piece in self.jieba.cut(text, HMM=False):
-            if piece == " " and words and not spaces[-1]:
-                spaces[-1] = True
-            else:
-                words.append(piece)
-                spaces.append(False)
-        doc = Doc(self.vocab, words=words, spaces=spaces)
+        words = list(self.jieba.cut(text, HMM=False))
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words))  # a space is a token of its own
         doc.user_data["text"] = text  # Doc.text rebuilds the string on every access
         return doc
 
