@@ -6,7 +6,7 @@ nothing global, so batch, parallel and distributed runs can all wrap it.
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,12 +63,38 @@ def page_cues(rules: RuleSet):
     return _page_cues(str(rules.directory), rules.fingerprint)
 
 
-def _masked_body(norm_text: str, blocks: list[Block]) -> str:
-    """Blank out everything but the body, so chrome and references are never mined."""
-    chars = [c if c == "\n" else " " for c in norm_text]
+@dataclass(frozen=True)
+class Body:
+    """The body blocks joined by line breaks: the only text that is segmented and mined.
+
+    Chrome, captions and references never reach the matchers, and nothing is spent
+    on them; ``shifts`` maps body offsets back to the normalised text.
+    """
+
+    text: str
+    starts: list[int]  # body offset where each block begins
+    shifts: list[int]  # normalised offset minus body offset, per block
+
+    def to_norm(self, offset: int) -> int:
+        return offset + self.shifts[max(0, bisect_right(self.starts, offset) - 1)]
+
+
+def _body(norm_text: str, blocks: list[Block]) -> Body:
+    pieces, starts, shifts, position = [], [], [], 0
     for block in blocks:
-        chars[block.start:block.end] = norm_text[block.start:block.end]
-    return "".join(chars)
+        starts.append(position)
+        shifts.append(block.start - position)
+        pieces.append(norm_text[block.start:block.end])
+        position += block.end - block.start + 1
+    return Body("\n".join(pieces), starts or [0], shifts or [0])
+
+
+def _in_norm(mentions: list, body: Body) -> list:
+    """Mentions moved from body offsets to the normalised text's."""
+    for m in mentions:
+        shift = body.to_norm(m.start) - m.start
+        m.start, m.end = m.start + shift, m.end + shift
+    return mentions
 
 
 def _blocks(article: Article, offsets) -> list[Block]:
@@ -102,7 +128,8 @@ class Analysis:
 
     article: Article
     norm: Normalized
-    doc: Doc
+    body: Body
+    doc: Doc  # of the body text: map offsets with ``body``
     view: DocView
     linked: Linked
     drug_uses: list
@@ -112,10 +139,11 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     """Run the stages up to linking: text -> doc -> mentions -> records."""
     norm = normalize(article.text)
     blocks = _blocks(article, norm.offsets)
-    doc = build_nlp(rules)(_masked_body(norm.text, blocks))
-    view = DocView(norm.text, doc._.mentions, blocks)
+    body = _body(norm.text, blocks)
+    doc = build_nlp(rules)(body.text)
+    view = DocView(norm.text, _in_norm(doc._.mentions, body), blocks)
     linked, drug_uses = link(view, _words(str(rules.directory), rules.fingerprint))
-    return Analysis(article, norm, doc, view, linked, drug_uses)
+    return Analysis(article, norm, body, doc, view, linked, drug_uses)
 
 
 def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str, list[dict]]:

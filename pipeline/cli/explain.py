@@ -42,7 +42,8 @@ def explain_command(
             continue
         text = result.view.text[s.start:s.end].strip()
         console.rule(text[:80])
-        tokens = [t.text for t in result.doc.char_span(s.start, s.end, alignment_mode="expand") or []]
+        shift = result.body.shifts[s.block]  # the doc holds the body text only
+        tokens = [t.text for t in result.doc.char_span(s.start - shift, s.end - shift, alignment_mode="expand") or []]
         console.print("[dim]tokens:[/dim] " + " | ".join(t for t in tokens if t.strip()))
         table = Table("span", "label", "norm", "rule", box=None)
         for m in s.mentions:
