@@ -42,7 +42,7 @@ class Segment:
         return found[0] if found else None
 
     def mentions(self, *labels: str) -> list[Mention]:
-        return [m for s in self.sentences for m in s.mentions if m.label in labels]
+        return [m for s in self.sentences for m in s.labelled(*labels)]
 
     def first(self, label: str) -> Mention | None:
         found = self.mentions(label)
