@@ -211,11 +211,13 @@ def derive_formats(out_dir: Path, formats: Iterable[str]) -> list[Path]:
     A table too long for an Excel sheet is left out of the workbook (its CSV and
     Parquet files are complete).
     """
+    formats = set(formats) & {"parquet", "xlsx"}
+    if not formats:
+        return []
     import pandas as pd
 
     from .tables import atomic_write
 
-    formats = set(formats)
     written: list[Path] = []
 
     def read(table: str) -> pd.DataFrame:

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 
 from ..errors import MedmineError
-from ..evaluating import evaluate, render
 
 
 def evaluate_command(
@@ -28,6 +27,8 @@ def evaluate_command(
     if articles is None and (gold.parent / "articles").is_dir():
         articles = gold.parent / "articles"
     wanted = [d.strip() for d in docs.split(",") if d.strip()] if docs else None
+    from ..evaluating import evaluate, render  # here: it brings pandas, which `medmine run` does without
+
     try:
         report = evaluate(pred, gold, docs=wanted, tables=table or None, articles_dir=articles)
         if spans is not None:
