@@ -137,8 +137,9 @@ class RuleSet:
         return self.by_kind.get(kind, [])
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that stamps every mapping with the line it starts on."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A YAML loader that stamps every mapping with the line it starts on (libyaml's when
+    PyYAML has it: parsing the rules is most of a worker's start-up otherwise)."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:

@@ -12,14 +12,12 @@ import logging
 import os
 from functools import lru_cache
 
-import jieba
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
 
 from .rules import RuleSet, load_rules
 
-jieba.setLogLevel(logging.WARNING)
 USER_WORD_FREQ = 200_000
 
 
@@ -54,6 +52,9 @@ def _jieba_for(directory: str, digest: str, backend: str):
     terms = lexicon_terms(load_rules(directory))
     if backend == "rjieba":
         return _RustJieba(terms)
+    import jieba  # only for this backend: importing it costs a fifth of a second
+
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for term in terms:
