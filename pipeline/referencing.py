@@ -160,8 +160,15 @@ def _word_pattern(word: str, ignore_case: bool) -> regex.Pattern:
 
 def _first_word(text: str, words: tuple[str, ...], ignore_case: bool) -> regex.Match | None:
     """The earliest (then longest) occurrence of any cue word."""
-    hits = [m for w in words if (m := _word_pattern(w, ignore_case).search(text))]
-    return min(hits, key=lambda m: (m.start(), -len(m.group(0))), default=None)
+    return _any_word(words, ignore_case).search(text) if words else None
+
+
+@lru_cache(maxsize=64)
+def _any_word(words: tuple[str, ...], ignore_case: bool) -> regex.Pattern:
+    """All cue words in one pattern, longest first: one scan finds the earliest, then longest."""
+    ordered = sorted(words, key=len, reverse=True)
+    return regex.compile("|".join(_word_pattern(w, ignore_case).pattern for w in ordered),
+                         regex.I if ignore_case else 0)
 
 
 @lru_cache(maxsize=16)
