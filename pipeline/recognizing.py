@@ -171,9 +171,10 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     their own label: 辅助化疗 is both a setting and a treatment, but 一线 inside
     一线化疗失败 is not a second setting.
     """
-    kept = _greedy(m for m in mentions if m.label not in FRAME_LABELS)
-    for label in sorted(FRAME_LABELS):
-        kept += _greedy(m for m in mentions if m.label == label)
+    groups: dict[str, list[Mention]] = {}
+    for m in mentions:
+        groups.setdefault(m.label if m.label in FRAME_LABELS else "", []).append(m)
+    kept = [k for key in sorted(groups) for k in _greedy(groups[key])]
     return sorted(kept, key=lambda m: (m.start, -m.end, m.label))
 
 
