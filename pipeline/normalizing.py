@@ -19,6 +19,7 @@ from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import numpy
 import regex
 
 # (start, end, chars, sources): replace text[start:end] by chars; sources[k] is the
@@ -232,8 +233,22 @@ def _non_overlapping(groups: list[list[Edit]]) -> list[Edit]:
     return accepted
 
 
+_IDENTITY = [numpy.arange(0, dtype=numpy.int32)]
+
+
+def _identity(size: int) -> numpy.ndarray:
+    """0, 1, 2, ... at least ``size`` long, kept between calls: slices of it are copied in C."""
+    identity = _IDENTITY[0]
+    if len(identity) < size:
+        identity = numpy.arange(2 * size, dtype=numpy.int32)
+        if size <= 1_000_000:  # a huge article's map is not kept for the rest of the batch
+            _IDENTITY[0] = identity
+    return identity
+
+
 def _splice(text: str, edits: list[Edit], offsets: array | None, ends: array | None):
     """Apply sorted, non-overlapping edits; carry every char's source through the previous map."""
+    identity = _identity(len(text) + 2) if offsets is None else None
     pieces: list[str] = []
     new_offsets, new_ends = array("i"), array("i")
     position = 0
@@ -241,8 +256,8 @@ def _splice(text: str, edits: list[Edit], offsets: array | None, ends: array | N
     def keep(a: int, b: int) -> None:
         pieces.append(text[a:b])
         if offsets is None:
-            new_offsets.extend(range(a, b))
-            new_ends.extend(range(a + 1, b + 1))
+            new_offsets.frombytes(identity[a:b].tobytes())  # a C copy, not a Python loop over range()
+            new_ends.frombytes(identity[a + 1:b + 1].tobytes())
         else:
             new_offsets.extend(offsets[a:b])
             new_ends.extend(ends[a:b])
