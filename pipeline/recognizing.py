@@ -83,11 +83,11 @@ class LexiconRecognizer:
         self.rules = load_rules(rules_dir or None)
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.meta: dict[str, tuple[str, str, dict]] = {}
+        self.meta: dict[int, tuple[str, str, str, dict]] = {}  # by the matcher's match id
         context = [p for r in self.rules.of("terms") if r.label == "REGIMEN_CONTEXT" for p in r.phrases]
         self.context = regex.compile("|".join(regex.escape(p) for p in sorted(context, key=len, reverse=True)))
         for rule_id, label, norm, data, sensitive, insensitive in _lexicon_entries(self.rules):
-            self.meta[rule_id] = (label, norm, data)
+            self.meta[nlp.vocab.strings.add(rule_id)] = (rule_id, label, norm, data)
             if sensitive:
                 self.exact.add(rule_id, [nlp.make_doc(p) for p in sensitive])
             if insensitive:
@@ -106,10 +106,8 @@ class LexiconRecognizer:
         starts = doc.to_array("IDX").tolist() + [len(text)]
         for matcher in (self.exact, self.folded):
             for match_id, start, end in matcher(doc):
-                rule_id = doc.vocab.strings[match_id]
-                label, norm, data = self.meta[rule_id]
-                first, last = starts[start], starts[end]
-                last = len(text[first:last].rstrip()) + first
+                rule_id, label, norm, data = self.meta[match_id]
+                first, last = starts[start], starts[end]  # tokens carry no trailing space
                 if matcher is self.exact and _inside_word(text, first, last):
                     continue  # AC cut out of PHRAC by the segmenter is no abbreviation
                 if data.get("abbr") and not self._in_treatment_context(text, first, last):
