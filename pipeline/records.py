@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     endpoint: str
     measure: str
@@ -33,7 +33,7 @@ class Outcome:
     segment: int = -1
 
 
-@dataclass
+@dataclass(slots=True)
 class Trial:
     trial: str = ""
     phase: str = ""
@@ -48,7 +48,7 @@ class Trial:
     rules: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Regimen:
     name: str
     drugs: str
@@ -58,7 +58,7 @@ class Regimen:
     rules: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Citation:
     marker: str
     refs: list[int]
@@ -67,7 +67,7 @@ class Citation:
     sentence: tuple[int, int] = (0, 0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Linked:
     """Everything linking found in one document."""
 

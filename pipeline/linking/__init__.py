@@ -19,7 +19,7 @@ from .words import Words, words_from_rules
 __all__ = ["Block", "DocView", "DrugUse", "Words", "link", "words_from_rules"]
 
 
-@dataclass
+@dataclass(slots=True)
 class DrugUse:
     """One drug mention in the body, for the drugs table."""
 

@@ -21,7 +21,7 @@ START_CUES = {"TRIAL", "STUDY_INTRO", "PHASE"}
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     index: int
     block: int

@@ -26,7 +26,7 @@ VALUE_LABELS = {"VALUE", "HR", "ORATIO", "NR"}
 IGNORED_IN_SEQUENCE = {"CI", "PVAL", "CITE", "DOSE", "SETTING", "DESIGN", "STUDY", "STUDY_INTRO"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What the study frame knows when a sentence is linked."""
 

@@ -28,7 +28,7 @@ class Block:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     start: int
     end: int
@@ -52,7 +52,7 @@ class Sentence:
         return list(self._by_label.get(labels[0], ()))
 
 
-@dataclass
+@dataclass(slots=True)
 class DocView:
     text: str
     mentions: list[Mention]

@@ -22,7 +22,7 @@ AGENT_LABELS = {"DRUG", "REGIMEN"}
 CONNECTOR_CHARS = {"+", "/"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Treatment:
     start: int
     end: int
