@@ -24,6 +24,8 @@ from .errors import InputError, MedmineError
 from .tables import COLUMNS, error_rows
 
 SUFFIXES = {".txt", ".md", ".html", ".htm"}
+DOCUMENTATION_NAMES = {"README", "SOURCES", "NOTES", "LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES",
+                       "CONTRIBUTING", "AUTHORS", "TODO"}
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,25 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
 
-def collect(paths: Iterable[str | Path], pattern: str = "*") -> list[Job]:
-    """Files named or found under folders (recursively), with unique doc ids."""
+def is_folder_documentation(path: Path) -> bool:
+    """README.md, SOURCES.md, notes.txt: the conventional names of a folder's own documentation."""
+    return path.name.split(".")[0].upper() in DOCUMENTATION_NAMES
+
+
+def collect(paths: Iterable[str | Path], pattern: str = "*", skipped: list[Path] | None = None) -> list[Job]:
+    """Files named or found under folders (recursively), with unique doc ids.
+
+    Inside folders, files named like folder documentation are left out (and added
+    to ``skipped`` when given); name such a file explicitly to process it.
+    """
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob(pattern)) if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found = [p for p in sorted(path.rglob(pattern)) if p.is_file() and p.suffix.lower() in SUFFIXES]
+            files.extend(p for p in found if not is_folder_documentation(p))
+            if skipped is not None:
+                skipped.extend(p for p in found if is_folder_documentation(p))
         elif path.exists():
             files.append(path)
         else:

@@ -71,3 +71,15 @@ def test_missing_input_is_a_clear_error(tmp_path):
 
     with pytest.raises(InputError, match="no such file or folder"):
         collect([tmp_path / "nope"])
+
+
+@pytest.mark.parametrize("name, skipped", [
+    ("README.md", True), ("SOURCES.md", True), ("notes.txt", True), ("README.zh.md", True),
+    ("KEYNOTE189.txt", False), ("FRESCO.html", False), ("readme_keynote189.txt", False), ("01_dxy_article.txt", False),
+])
+def test_folder_documentation_is_left_out_of_folder_scans(tmp_path, name, skipped):
+    (tmp_path / name).write_text(ARTICLE, encoding="utf-8")
+    left_out: list[Path] = []
+    jobs = collect([tmp_path], skipped=left_out)
+    assert (not jobs) == skipped and (left_out == [tmp_path / name]) == skipped
+    assert len(collect([tmp_path / name])) == 1  # named explicitly, it is always processed

@@ -32,7 +32,12 @@ def run_command(
     console = Console(stderr=True)
     ruleset = rules_or_exit(rules)
     inputs = paths or [DEFAULT_CORPUS]
-    job_list = collect(inputs, glob)
+    skipped: list[Path] = []
+    job_list = collect(inputs, glob, skipped)
+    if skipped:
+        console.print(f"[yellow]note:[/yellow] skipped {len(skipped)} folder documentation file(s) "
+                      f"({', '.join(p.name for p in skipped[:5])}{', ...' if len(skipped) > 5 else ''}); "
+                      "name a file explicitly to process it")
     if not job_list:
         raise InputError(f"no .txt/.md/.html files found in {', '.join(map(str, inputs))}")
     errors = {"n": 0}
