@@ -1,6 +1,7 @@
 """The CLI: every command documented, run writes every table, bad rules give path:line and no traceback."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,19 @@ def test_explain_writes_html(tmp_path):
     result = runner.invoke(app, ["explain", str(SEED), "--html", str(page)])
     assert result.exit_code == 0, result.output
     assert "ENDPOINT" in page.read_text(encoding="utf-8") and "->" in result.output
+
+
+def test_evaluate_accepts_endpoint_codes_added_as_rules(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    with open(rules / "endpoints.yaml", "a", encoding="utf-8") as handle:
+        handle.write("  - id: endpoint.ttf\n    code: TTF\n    zh: [治疗失败时间]\n    en: [time to treatment failure]\n")
+    gold, pred = tmp_path / "gold", tmp_path / "pred"
+    gold.mkdir()
+    (gold / "outcomes.csv").write_text("doc_id,endpoint,measure,timepoint_months,value,value_high,unit,drugs\n"
+                                      "x,TTF,median,,5.1,,month,\n", encoding="utf-8")
+    assert runner.invoke(app, ["run", str(SEED), "-o", str(pred), "--formats", "csv"]).exit_code == 0
+    bundled = runner.invoke(app, ["evaluate", "--pred", str(pred), "--gold", str(gold)])
+    assert bundled.exit_code == 2 and "unknown endpoint code 'TTF'" in bundled.output
+    added = runner.invoke(app, ["evaluate", "--pred", str(pred), "--gold", str(gold), "--rules", str(rules)])
+    assert added.exit_code == 0, added.output

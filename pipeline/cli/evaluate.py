@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from ..errors import MedmineError
+from .common import RULES_OPTION, rules_or_exit
 
 
 def evaluate_command(
@@ -22,6 +23,7 @@ def evaluate_command(
     articles: Path = typer.Option(None, "--articles", help="article folder, to show the sentence of missed gold rows"),
     spans: Path = typer.Option(None, "--spans",
                                help="brat folder or Label Studio JSON of gold spans for the mentions table"),
+    rules: Path = RULES_OPTION,
 ) -> None:
     """Precision, recall and F1 per table, field accuracy, and every missed or invented row."""
     if articles is None and (gold.parent / "articles").is_dir():
@@ -30,7 +32,8 @@ def evaluate_command(
     from ..evaluating import evaluate, render  # here: it brings pandas, which `medmine run` does without
 
     try:
-        report = evaluate(pred, gold, docs=wanted, tables=table or None, articles_dir=articles)
+        codes = [r.code for r in rules_or_exit(rules).of("endpoints")]  # codes a rule author added count too
+        report = evaluate(pred, gold, docs=wanted, tables=table or None, articles_dir=articles, extra_codes=codes)
         if spans is not None:
             from ..evaluating.spans import load_gold_spans, predicted_mentions, score_spans
 
