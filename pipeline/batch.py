@@ -10,7 +10,6 @@ each building its rules and spaCy pipeline once.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import multiprocessing
 import os
@@ -98,19 +97,6 @@ def _init_worker(rules_dir: str | None) -> None:
 
     _RULES = load_rules(rules_dir)
     build_nlp(_RULES)
-    _tune_gc()
-
-
-def _tune_gc() -> None:
-    """Fewer garbage collections: a document allocates tens of thousands of short-lived objects.
-
-    With the default threshold (700) the collector runs every few sentences and
-    walks the spaCy vocabulary and the rules each time; freezing what is built
-    once and collecting every 50,000 allocations makes a batch 10-20 % faster
-    (bench/bench.py) at no measurable cost in peak memory.
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 def process(job: Job, rules_dir: str | None = None) -> dict[str, list[dict]]:
@@ -204,14 +190,9 @@ class StreamingWriter:
 
 def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tuple[Job, Rendered]]:
     if n_jobs <= 1:
-        threshold = gc.get_threshold()
-        try:
-            _init_worker(rules_dir)
-            for job in jobs:
-                yield job, process_rendered(job)
-        finally:  # in-process: leave the caller's collector as it was
-            gc.unfreeze()
-            gc.set_threshold(*threshold)
+        _init_worker(rules_dir)
+        for job in jobs:
+            yield job, process_rendered(job)
         return
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with context.Pool(n_jobs, initializer=_init_worker, initargs=(rules_dir,)) as pool:
