@@ -200,8 +200,8 @@ def _clean(text: str, cues: ReferenceCues) -> str:
 
 @lru_cache(maxsize=16)
 def _tail_pattern(words: tuple[str, ...]) -> regex.Pattern:
-    tails = "|".join(_word_pattern(w, True).pattern for w in words)
-    return regex.compile(rf"(?<=[.;])\s*(?:{tails})", regex.I)
+    """A DOI/PMID/URL tail word right after a full stop or semicolon."""
+    return regex.compile(rf"(?<=[.;])\s*(?:{_any_word(words, True).pattern})", regex.I)
 
 
 def _sentence(text: str) -> tuple[str, str]:

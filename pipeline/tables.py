@@ -11,8 +11,12 @@ import os
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .records import Linked
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS: dict[str, list[str]] = {
     "documents": ["doc_id", "path", "status", "error", "encoding", "chars", "title"],
@@ -105,7 +109,7 @@ def error_rows(doc_id: str, path: str, error: str) -> dict[str, list[dict]]:
     return {"documents": [row], **{t: [] for t in TABLES}}
 
 
-def to_frames(rows: dict[str, list[dict]]) -> dict[str, "pd.DataFrame"]:
+def to_frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
     """DataFrames with SCHEMA's columns first, in a stable row order.
 
     pandas is imported here, not at module level: a CSV-only batch never needs it,
