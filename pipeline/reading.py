@@ -294,7 +294,7 @@ def _title_index(lines: list[tuple], cues: PageCues, html_title: bool) -> int | 
             label = line.startswith("#") and han < 6
             if not label or not any(n[2].startswith("#") and len(CJK.findall(n[2])) >= 6 for n in lines[i + 1:i + 2]):
                 return i
-        elif len(line) > 30 or regex.search(r"\d", line):
+        elif len(line) > 30 or NUMBER.search(line):
             return None
     return None
 

@@ -33,6 +33,18 @@ URL = regex.compile(r"\s*\(?(?:https?://|www\.)[^\s)]+\)?")
 SENTENCE_END = regex.compile(r"(?<!(?<!\p{L})(?:vs|etc|cf|e\.g|i\.e|approx|incl))(?<!(?<=\.)\p{Lu})"
                              r"[.?!](?=\s|$)|[\uff0e\u3002]|(?<=\p{Han})\.|\.(?=\p{Han})")
 JOURNAL = regex.compile(r"(.+?)(?:\s*[.;,\uff0c\uff1b\u3002](?=\s|\d|$)|\s+(?=(?:19|20)\d{2}(?!\d))|$)")
+LIST_SEP = regex.compile(r"\s*[,\uff0c\u3001;\uff1b]\s*")
+RANGE_SEP = regex.compile(r"\s*[\-\u2010\u2011\u2013\u2014~\uff5e\u2212]\s*")
+CLOSE_BRACKET, LINE_OR_OPEN = regex.compile(CLOSE), regex.compile(rf"\n|{OPEN}")
+PUNCTUATION_OR_END = regex.compile(r"[^\P{P}%.\-]|\s*$")
+LETTER, HAN_RUN = regex.compile(r"\p{L}"), regex.compile(r"\p{Han}*")
+NAME_SEP = regex.compile(r"\s*[,\uff0c\u3001]\s*")
+FULL_STOP, FULL_STOP_KEPT = regex.compile(r"[.\uff0e\u3002]"), regex.compile(r"([.\uff0e\u3002])")
+SOURCE_END, SOURCE_PIECE_END = regex.compile(r"[.,\uff0c\uff0e]"), regex.compile(r"[,\uff0c.\uff0e;\uff1b]")
+COLON, COLON_SPACE = regex.compile(r"[:\uff1a]"), regex.compile(r"[:\uff1a]\s")
+SEMICOLON, CLAUSE_END = regex.compile(r"\s*[;\uff1b]\s*"), regex.compile(r"[.;\uff1b\u3002]\s")
+TRAILING_YEAR = regex.compile(r"\s*[.,\uff0c\uff0e]\s*(?:19|20)\d{2}$")
+TRAILING_NOTE = regex.compile(r"\s*[\[\uff3b][^\]\uff3d]*[\]\uff3d]\s*$")
 LATIN_NAME = r"(?:[\p{L}'\u2019\-]+ ){1,4}\p{Lu}{1,4}"
 HAN_NAME = r"[\p{Han}\u00b7]{2,30}"
 
@@ -69,8 +81,8 @@ def cues_from_entries(entries: list[dict]) -> ReferenceCues:
 def _numbers(body: str) -> list[int] | None:
     """Expand '3, 7-9' to [3, 7, 8, 9]; a reversed range, a zero or too many refs means no marker."""
     refs: set[int] = set()
-    for part in regex.split(r"\s*[,\uff0c\u3001;\uff1b]\s*", body.strip()):
-        bounds = [int(b) for b in regex.split(r"\s*[\-\u2010\u2011\u2013\u2014~\uff5e\u2212]\s*", part)]
+    for part in LIST_SEP.split(body.strip()):
+        bounds = [int(b) for b in RANGE_SEP.split(part)]
         if len(bounds) > 2 or bounds[0] > bounds[-1] or bounds[-1] - bounds[0] >= MAX_REFS:
             return None
         refs.update(range(bounds[0], bounds[-1] + 1))
@@ -91,11 +103,11 @@ def _unclosed_is_marker(text: str, match: regex.Match) -> bool:
     after = text[match.end():]
     if not after or after[0] == "\n":
         return True
-    if regex.search(CLOSE, regex.split(rf"\n|{OPEN}", after[:12])[0]) or regex.match(r"[\d%.]", after[0]):
+    if CLOSE_BRACKET.search(LINE_OR_OPEN.split(after[:12])[0]) or after[0].isdecimal() or after[0] in "%.":
         return False
-    if after.lstrip(" ").startswith("}") or (match.group("sup") and not regex.match(r"[A-Za-z]", after[0])):
+    if after.lstrip(" ").startswith("}") or (match.group("sup") and not (after[0].isascii() and after[0].isalpha())):
         return True
-    return bool(regex.match(r"[^\P{P}%.\-]|\s*$", after))
+    return bool(PUNCTUATION_OR_END.match(after))
 
 
 def find_citation_markers(text: str, value_after: tuple[str, ...] = ()) -> list[tuple[int, int, str, list[int]]]:
@@ -183,9 +195,9 @@ def _author_list(et_al: tuple[str, ...]) -> regex.Pattern:
 def _authors(text: str, cues: ReferenceCues) -> tuple[str, str]:
     """(first author, the text after the author list); ('', text) when the entry opens with no authors."""
     match = _author_list(cues.et_al).match(text)
-    if not match or not regex.search(r"\p{L}", text[match.end():]):
+    if not match or not LETTER.search(text, match.end()):
         return "", text
-    first = regex.split(r"\s*[,\uff0c\u3001]\s*", match.group("list"))[0]
+    first = NAME_SEP.split(match.group("list"))[0]
     for word in cues.et_al:
         first = first.removesuffix(word.rstrip(".")).strip()
     return first, text[match.end():]
@@ -241,15 +253,15 @@ def _tagged(text: str, tag: regex.Match, kind: str, cues: ReferenceCues) -> dict
     """GB/T 7714 ``authors.title[J].journal, 2024, 9(11):189.``: title before the tag, source after it."""
     head, tail = text[:tag.start()], text[tag.end():].lstrip(" .\uff0e\u3002")
     first, title = _authors(head, cues)
-    if not first and regex.search(r"[.\uff0e\u3002]", head):  # authors the name pattern does not know
-        first, _, title = regex.split(r"([.\uff0e\u3002])", head, maxsplit=1)
-        first = regex.split(r"\s*[,\uff0c\u3001]\s*", first.strip())[0]
+    if not first and FULL_STOP.search(head):  # authors the name pattern does not know
+        first, _, title = FULL_STOP_KEPT.split(head, maxsplit=1)
+        first = NAME_SEP.split(first.strip())[0]
     if tail.startswith("//"):  # [C]//proceedings title. place: publisher, year
-        source = regex.split(r"[.,\uff0c\uff0e]", tail[2:])[0]
+        source = SOURCE_END.split(tail[2:])[0]
     else:
         year = YEAR.search(tail)
-        source = tail[:year.start()] if year else regex.split(r"[,\uff0c.\uff0e;\uff1b]", tail)[0]
-        source = regex.split(r"[:\uff1a]", source.rstrip(" ,\uff0c.\uff0e;\uff1b:\uff1a"))[-1]
+        source = tail[:year.start()] if year else SOURCE_PIECE_END.split(tail)[0]
+        source = COLON.split(source.rstrip(" ,\uff0c.\uff0e;\uff1b:\uff1a"))[-1]
     if kind != "journal" and _first_word(text, cues.guideline_words, True):
         kind = "guideline"
     return {"first_author": first.strip(), "year": _year_after(tail, text), "title": title.strip(" .\uff0e\u3002"),
@@ -259,33 +271,33 @@ def _tagged(text: str, tag: regex.Match, kind: str, cues: ReferenceCues) -> dict
 def _guideline(text: str) -> dict:
     """A guideline without authors: the title is the entry without its trailing '. 2025.'."""
     title = text.rstrip(" .\uff0e\u3002")
-    title = regex.sub(r"\s*[.,\uff0c\uff0e]\s*(?:19|20)\d{2}$", "", title).rstrip(" .\uff0e\u3002")
+    title = TRAILING_YEAR.sub("", title).rstrip(" .\uff0e\u3002")
     return {"first_author": "", "year": _year_after("", text), "title": title, "source": "", "kind": "guideline"}
 
 
 def _publisher(text: str) -> str:
     """``Place: Publisher; July 9, 2021.`` -> Publisher: the ';'-piece before the date, after its colon."""
-    pieces = regex.split(r"\s*[;\uff1b]\s*", text.rstrip(" ."))
+    pieces = SEMICOLON.split(text.rstrip(" ."))
     if len(pieces) < 2:
         return ""
     piece = pieces[-2] if YEAR.search(pieces[-1]) else pieces[-1]
-    return regex.split(r"[:\uff1a]\s", piece)[-1].strip(" ,;:")
+    return COLON_SPACE.split(piece)[-1].strip(" ,;:")
 
 
 def _other(text: str, cues: ReferenceCues) -> dict:
     """Press releases and package inserts: title is the first sentence without its [type] note."""
     first, body = _authors(text, cues)
-    title = regex.sub(r"\s*[\[\uff3b][^\]\uff3d]*[\]\uff3d]\s*$", "", _sentence(body)[0])
+    title = TRAILING_NOTE.sub("", _sentence(body)[0])
     return {"first_author": first, "year": _year_after("", text), "title": title, "source": _publisher(text),
             "kind": "other"}
 
 
 def _source(rest: str, cues: ReferenceCues) -> str:
     """Journal abbreviation before the year, or the meeting named by a conference cue."""
-    head = regex.split(r"[.;\uff1b\u3002]\s", rest)[0]
+    head = CLAUSE_END.split(rest)[0]
     name = _first_word(head, cues.conference_words, False)
     if name:  # ASCO, or a Han-suffixed name such as CSCO + annual-meeting word
-        return name.group(0) + regex.match(r"\p{Han}*", head[name.end():]).group(0)
+        return name.group(0) + HAN_RUN.match(head, name.end()).group(0)
     match = JOURNAL.match(rest)
     return match.group(1).strip() if match and not YEAR.fullmatch(match.group(1).strip()) else ""
 
