@@ -75,8 +75,9 @@ class Body:
     starts: list[int]  # body offset where each block begins
     shifts: list[int]  # normalised offset minus body offset, per block
 
-    def to_norm(self, offset: int) -> int:
-        return offset + self.shifts[max(0, bisect_right(self.starts, offset) - 1)]
+    def shift_at(self, offset: int) -> int:
+        """What to add to a body offset to get the normalised one."""
+        return self.shifts[max(0, bisect_right(self.starts, offset) - 1)]
 
 
 def _body(norm_text: str, blocks: list[Block]) -> Body:
@@ -92,7 +93,7 @@ def _body(norm_text: str, blocks: list[Block]) -> Body:
 def _in_norm(mentions: list, body: Body) -> list:
     """Mentions moved from body offsets to the normalised text's."""
     for m in mentions:
-        shift = body.to_norm(m.start) - m.start
+        shift = body.shift_at(m.start)
         m.start, m.end = m.start + shift, m.end + shift
     return mentions
 

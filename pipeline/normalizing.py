@@ -156,12 +156,11 @@ class Normalized:
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering a normalised span (an empty span maps to a point)."""
-        if 0 <= start < end <= len(self.text) and self.ends is not None:  # the common case, first
-            return self.offsets[start], max(self.ends[end - 1], self.offsets[start])
-        start = max(0, min(start, len(self.text)))
-        end = max(start, min(end, len(self.text)))
-        if end == start:
-            return self.offsets[start], self.offsets[start]
+        if not 0 <= start < end <= len(self.text):  # clamp only what is out of range
+            start = max(0, min(start, len(self.text)))
+            end = max(start, min(end, len(self.text)))
+            if end == start:
+                return self.offsets[start], self.offsets[start]
         last = self.ends[end - 1] if self.ends is not None else self.offsets[end - 1] + 1
         return self.offsets[start], max(last, self.offsets[start])
 

@@ -49,7 +49,10 @@ def article_rows(article, norm, mentions, linked: Linked, drug_uses, references:
         return _span(norm, text, *span)[2].strip()
 
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
-    rows["mentions"] = _mention_rows(doc_id, norm, text, mentions)
+    for m in mentions:
+        start, end, surface = _span(norm, text, m.start, m.end)
+        rows["mentions"].append({"doc_id": doc_id, "start": start, "end": end, "text": surface,
+                                 "label": m.label, "norm": m.norm, "rule": m.rule})
     for o in linked.outcomes:
         start, end, _ = _span(norm, text, o.start, o.end)
         row = {k: getattr(o, k) for k in COLUMNS["outcomes"] if hasattr(o, k) and k not in {"sentence"}}
@@ -74,16 +77,6 @@ def article_rows(article, norm, mentions, linked: Linked, drug_uses, references:
     rows["documents"] = [{"doc_id": doc_id, "path": article.path, "status": "ok", "error": "",
                           "encoding": article.encoding, "chars": len(text), "title": article.title,
                           **{f"n_{t}": len(rows[t]) for t in TABLES}}]
-    return rows
-
-
-def _mention_rows(doc_id: str, norm, text: str, mentions) -> list[dict]:
-    """One row per mention: the largest table by far, so it is built in one tight loop."""
-    to_original, rows = norm.to_original, []
-    for m in mentions:
-        start, end = to_original(m.start, m.end)
-        rows.append({"doc_id": doc_id, "start": start, "end": end, "text": text[start:end],
-                     "label": m.label, "norm": m.norm, "rule": m.rule})
     return rows
 
 

@@ -42,7 +42,7 @@ class Sentence:
         return max(0, bisect_left(self.clause_starts, offset + 1) - 1)
 
     def labelled(self, *labels: str) -> list[Mention]:
-        """Mentions with these labels, in text order (asked for thousands of times per article)."""
+        """Mentions with these labels, in text order (asked hundreds of times per article)."""
         if len(labels) > 1:
             return [m for m in self.mentions if m.label in labels]
         if self._by_label is None:
