@@ -28,65 +28,84 @@ WORD_LISTS = {"REGIMEN_CONTEXT", "CHEMO_CLASS", "UNIT", "NUMERAL", "VALUE_GAP", 
 LINE_KEY = "__line__"
 
 
+def _doc(text: str, default=..., **kwargs):
+    """A field with the sentence docs/rules.md shows for it (`medmine rules docs`)."""
+    return Field(default, description=text, **kwargs)
+
+
+ZH, ABBR = "Chinese surface forms (case-insensitive)", "abbreviations: case-sensitive, whole Latin words only"
+EN = "English surface forms (case-insensitive)"
+
+
 class Rule(BaseModel):
-    """Fields every rule shares: an id, and self-documenting examples."""
+    """Fields every rule shares: an id, a description, and examples that test the rule."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: str = Field(min_length=1)
-    examples: list[str] = []
-    not_: list[str] = Field(default=[], alias="not")
+    id: str = _doc("unique across all files; rows record the ids of the rules that built them", min_length=1)
+    description: str = _doc("what the entry is for (documentation only)", "")
+    examples: list[str] = _doc("texts the rule must hold on; `medmine rules check` runs them", [])
+    not_: list[str] = _doc("texts the rule must not hold on (near misses); run like examples", [], alias="not")
     line: int = Field(default=0, alias=LINE_KEY)
 
 
 class DrugRule(Rule):
-    name: str
-    class_: str = Field(default="", alias="class")
-    type: Literal["drug", "class", "generic"] = "drug"
-    zh: list[str] = []
-    abbr: list[str] = []
-    en: list[str] = []
-    brands: list[str] = []
+    """A drug, a drug class or a generic treatment word; gives DRUG mentions."""
+
+    name: str = _doc("canonical lowercase INN (or class name); what `drugs` columns hold")
+    class_: str = _doc("drug class (two drugs of one class joined by OR become the class)", "", alias="class")
+    type: Literal["drug", "class", "generic"] = _doc("drug; class (can stand for a treatment); generic "
+                                                     "(chemotherapy, placebo: a treatment word without a drug row)", "drug")
+    zh: list[str] = _doc(ZH, [])
+    abbr: list[str] = _doc(ABBR, [])
+    en: list[str] = _doc(EN, [])
+    brands: list[str] = _doc("brand names (case-insensitive)", [])
 
 
 class RegimenRule(Rule):
-    abbr: list[str] = []
-    zh: list[str] = []
-    en: list[str] = []
-    drugs: list[str] = Field(min_length=2)
+    """A named regimen: an abbreviation for several drugs; gives REGIMEN mentions next to treatment words."""
+
+    abbr: list[str] = _doc(ABBR + "; count only next to a REGIMEN_CONTEXT word", [])
+    zh: list[str] = _doc(ZH, [])
+    en: list[str] = _doc(EN, [])
+    drugs: list[str] = _doc("component drugs: `name`s of drugs.yaml (at least two)", min_length=2)
 
 
 class DiseaseRule(Rule):
-    name: str
-    parent: str = ""
-    zh: list[str] = []
-    abbr: list[str] = []
-    en: list[str] = []
+    """A disease or subtype; gives DISEASE mentions (the study's `disease`)."""
+
+    name: str = _doc("lowercase English name; what the `disease` columns hold")
+    parent: str = _doc("the broader disease a study of several subtypes is a study of", "")
+    zh: list[str] = _doc(ZH, [])
+    abbr: list[str] = _doc(ABBR, [])
+    en: list[str] = _doc(EN, [])
 
 
 class EndpointRule(Rule):
-    code: str
-    zh: list[str] = []
-    abbr: list[str] = []
-    en: list[str] = []
+    """An efficacy endpoint and its wordings; gives ENDPOINT mentions."""
+
+    code: str = _doc("endpoint code of SCHEMA.md (ORR, PFS, ...); a new code is valid in gold tables too")
+    zh: list[str] = _doc(ZH + "; longer forms win over shorter ones", [])
+    abbr: list[str] = _doc(ABBR, [])
+    en: list[str] = _doc(EN, [])
 
 
 class TermRule(Rule):
     """A word list with a label (VS, RESPECTIVELY, SETTING, ...) and a normal form."""
 
-    label: str
-    norm: str = ""
-    description: str = ""
-    phrases: list[str] = Field(min_length=1)
-    case_sensitive: bool = False
+    label: str = _doc("a label of labels.yaml: what linking does with the mention (word-list labels are not matched)")
+    norm: str = _doc("normal form of the mention (setting first-line, qualifier <); default: the label", "")
+    phrases: list[str] = _doc("the words", min_length=1)
+    case_sensitive: bool = _doc("match the phrases case-sensitively", False)
 
 
 class PatternRule(Rule):
     """A regex recogniser: named groups carry the parts (num, high, unit, ...)."""
 
-    label: str
-    regex: str
-    priority: int = 0
-    norm: str = ""
+    label: str = _doc("a label of labels.yaml")
+    regex: str = _doc("searched in the normalised text (`regex` module); named groups num, high, unit, low, op, "
+                      "name carry the parts; must not match the empty string")
+    priority: int = _doc("overlapping mentions: the higher priority wins, then the longer", 0)
+    norm: str = _doc("normal form; default: the first of the groups name, num, low", "")
 
     @field_validator("regex")
     @classmethod
@@ -101,15 +120,27 @@ class PatternRule(Rule):
 
 
 class PageRule(Rule):
-    role: Literal["chrome", "end", "references", "caption"]
-    regex: str
+    """A cue of the reading stage: which lines of a page are chrome, end the body, start references, captions."""
+
+    role: Literal["chrome", "end", "references", "caption"] = _doc("what a line the regex finds is")
+    regex: str = _doc("searched in one stripped line of the raw text")
 
     _compiles = PatternRule._compiles
 
 
 class ReferenceRule(Rule):
-    role: str
-    words: list[str] = Field(min_length=1)
+    """Cue words of the reference parser (document-type tags, guideline words, et al, ...)."""
+
+    role: str = _doc("journal_tag, conference_tag, other_tag, guideline_word, conference_word, abstract_word, "
+                     "other_word, et_al, tail_word or value_after (see references.yaml)")
+    words: list[str] = _doc("the cue words", min_length=1)
+
+
+class LabelRule(Rule):
+    """One label of the closed set: a `label:` anywhere else must be declared here."""
+
+    label: str = _doc("the label, in capitals", pattern=r"^[A-Z][A-Z_]*$")
+    description: str = _doc("what the linking stage does with a mention of this label", min_length=1)
 
 
 KINDS: dict[str, type[Rule]] = {
@@ -121,7 +152,12 @@ KINDS: dict[str, type[Rule]] = {
     "patterns": PatternRule,
     "page": PageRule,
     "references": ReferenceRule,
+    "labels": LabelRule,
 }
+# Fields that name a label of labels.yaml, by kind: a new kind with label fields adds one line here.
+LABEL_FIELDS: dict[str, tuple[str, ...]] = {"terms": ("label",), "patterns": ("label",)}
+# Labels the code gives (lexicon kinds, citation markers) or reads as word lists: labels.yaml must declare them.
+CODE_LABELS = ("DRUG", "REGIMEN", "DISEASE", "ENDPOINT", "CITE")
 
 
 @dataclass
@@ -135,6 +171,10 @@ class RuleSet:
 
     def of(self, kind: str) -> list:
         return self.by_kind.get(kind, [])
+
+    def where(self, kind: str, rule: Rule) -> str:
+        """``path:line`` of a rule, for messages."""
+        return self.sources[f"{kind}:{rule.id}:{rule.line}"]
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -164,18 +204,26 @@ def fingerprint(directory: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+class _SyntaxError(Exception):
+    """A file libyaml cannot parse: nothing after the first error can be trusted."""
+
+
+ENTRY_START = regex.compile(r"^\s*-\s*\{?\s*id\s*:", regex.M)
+
+
 def _parse_file(path: Path, problems: list[str]) -> tuple[str, list[dict]]:
-    """Read one file into (kind, raw entries), recording syntax and shape problems."""
+    """Read one file into (kind, raw entries), recording shape problems; raise _SyntaxError on bad YAML."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problems.append(f"{path}:{line}: YAML syntax error: {exc.problem or exc}")
-        return "", []
+        raise _SyntaxError(len(ENTRY_START.findall(text))) from None
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{path}:1: cannot read: {exc}")
-        return "", []
+        raise _SyntaxError(0) from None
     if not isinstance(data, dict) or "kind" not in data or "entries" not in data:
         problems.append(f"{path}:1: expected a mapping with `kind:` and `entries:`")
         return "", []
@@ -186,10 +234,15 @@ def _parse_file(path: Path, problems: list[str]) -> tuple[str, list[dict]]:
     if kind not in KINDS:
         problems.append(f"{path}:1: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         return "", []
-    if not isinstance(data["entries"], list):
-        problems.append(f"{path}:1: `entries` must be a list")
+    if not isinstance(data["entries"], list) or not data["entries"]:
+        problems.append(f"{path}:1: `entries` must be a non-empty list")
         return "", []
     return kind, data["entries"]
+
+
+def keys_of(kind: str) -> list[str]:
+    """The keys an entry of ``kind`` may have, as a rule author writes them."""
+    return [info.alias or name for name, info in KINDS[kind].model_fields.items() if info.alias != LINE_KEY]
 
 
 def _validate_entry(path: Path, kind: str, raw: object, problems: list[str]) -> Rule | None:
@@ -205,7 +258,7 @@ def _validate_entry(path: Path, kind: str, raw: object, problems: list[str]) -> 
             where = ".".join(str(p) for p in err["loc"]) or "entry"
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                message = "unknown key"
+                message = f"unknown key (a {kind} entry has: {', '.join(keys_of(kind))})"
             elif err["type"] == "missing":
                 message = "missing required key"
             problems.append(f"{path}:{line}: {rule_id}: {where}: {message}")
@@ -219,20 +272,23 @@ def _surface_forms(rule: Rule) -> list[str]:
     return forms
 
 
-def _cross_check(rules: RuleSet, problems: list[str]) -> None:
-    """Checks that span files: duplicate ids, ambiguous surface forms, unknown drugs."""
+def _check_ids(rules: RuleSet, problems: list[str]) -> None:
     seen_ids: dict[str, str] = {}
     for kind, entries in rules.by_kind.items():
         for rule in entries:
-            where = rules.sources[f"{kind}:{rule.id}:{rule.line}"]
+            where = rules.where(kind, rule)
             if rule.id in seen_ids:
                 problems.append(f"{where}: {rule.id}: duplicate id (first at {seen_ids[rule.id]})")
             else:
                 seen_ids[rule.id] = where
+
+
+def _check_lexicons(rules: RuleSet, problems: list[str]) -> None:
+    """Ambiguous surface forms, and regimens made of drugs nobody defined."""
     owners: dict[str, tuple[str, str]] = {}
     for kind in ("drugs", "regimens", "diseases", "endpoints"):
         for rule in rules.of(kind):
-            where = rules.sources[f"{kind}:{rule.id}:{rule.line}"]
+            where = rules.where(kind, rule)
             for form in _surface_forms(rule):
                 key = form if form in getattr(rule, "abbr", []) else form.lower()
                 if key in owners and owners[key][0] != rule.id:
@@ -245,25 +301,82 @@ def _cross_check(rules: RuleSet, problems: list[str]) -> None:
     for rule in rules.of("regimens"):
         for drug in rule.drugs:
             if drug not in drug_names:
-                where = rules.sources[f"regimens:{rule.id}:{rule.line}"]
-                problems.append(f"{where}: {rule.id}: component {drug!r} is not a known drug")
+                problems.append(f"{rules.where('regimens', rule)}: {rule.id}: component {drug!r} is not a known drug")
+
+
+def label_references(rules: RuleSet):
+    """(kind, rule, field name) for every field of LABEL_FIELDS: the places a label is named."""
+    for kind, names in LABEL_FIELDS.items():
+        for rule in rules.of(kind):
+            for name in names:
+                yield kind, rule, name
+
+
+def check_labels(rules: RuleSet, references, problems: list[str]) -> None:
+    """Every label named in ``references`` ((kind, rule, field) triples) must be declared in labels.yaml."""
+    declared = {r.label for r in rules.of("labels")}
+    listing = ", ".join(sorted(declared))
+    for kind, rule, name in references:
+        value = getattr(rule, name)
+        for label in [value] if isinstance(value, str) else value:
+            if label and label not in declared:
+                problems.append(f"{rules.where(kind, rule)}: {rule.id}: unknown label {label!r}"
+                                f" (declared in labels.yaml: {listing})")
+    for label in sorted(set(CODE_LABELS) | WORD_LISTS):
+        if label not in declared:
+            problems.append(f"{rules.directory}: labels: label {label!r} is used by the code but not declared")
+
+
+def _check_kinds(rules: RuleSet, problems: list[str]) -> None:
+    """A kind without entries makes `run` silently extract less (no drugs: no arms); say so."""
+    for kind in KINDS:
+        if not rules.of(kind):
+            problems.append(f"{rules.directory}: no {kind} rules (expected a file with `kind: {kind}` and entries)")
+
+
+def _cross_check(rules: RuleSet, problems: list[str]) -> None:
+    """Checks that span files: every kind present, ids unique, surface forms unambiguous, labels declared."""
+    _check_kinds(rules, problems)
+    _check_ids(rules, problems)
+    _check_lexicons(rules, problems)
+    if rules.of("labels"):
+        check_labels(rules, label_references(rules), problems)
 
 
 def check_rules(directory: Path | str = DEFAULT_RULES_DIR) -> tuple[RuleSet, list[str]]:
-    """Validate every rule file of a folder; return the rules and all problems found."""
+    """Validate every rule file of a folder; return the rules and all problems found.
+
+    A file with a YAML syntax error yields that one error: checks across files
+    would only repeat it hundreds of times (no drugs: every regimen is wrong), so
+    they are skipped and counted instead.
+    """
     directory = Path(directory)
     problems: list[str] = []
     rules = RuleSet(directory=directory, fingerprint="")
     if not directory.is_dir():
         return rules, [f"{directory}:1: rules folder does not exist"]
-    for path in _rule_files(directory):
-        kind, entries = _parse_file(path, problems)
+    files = _rule_files(directory)
+    if not files:
+        return rules, [f"{directory}: no rule files (*.yaml); copy the bundled rules/ folder to start"]
+    unread = []
+    for path in files:
+        try:
+            kind, entries = _parse_file(path, problems)
+        except _SyntaxError as exc:
+            unread.append((path, exc.args[0]))
+            continue
         for raw in entries:
             rule = _validate_entry(path, kind, raw, problems)
             if rule is not None:
                 rules.by_kind.setdefault(kind, []).append(rule)
                 rules.sources[f"{kind}:{rule.id}:{rule.line}"] = f"{path}:{rule.line}"
-    _cross_check(rules, problems)
+    follow_on: list[str] = []
+    _cross_check(rules, follow_on if unread else problems)
+    for path, entries in unread:
+        problems.append(f"{path}: skipped: about {entries} entries of this file not checked")
+    if unread:
+        problems.append(f"{directory}: skipped: checks across files ({len(follow_on)} problem(s) that may only"
+                        " follow from the unreadable file(s)); fix the syntax error first")
     rules.fingerprint = fingerprint(directory)
     return rules, problems
 

@@ -8,9 +8,12 @@ import pytest
 import regex
 
 from pipeline.errors import RuleError
+from pipeline.examples import RUNNERS, Probe, run_examples
 from pipeline.rules import DEFAULT_RULES_DIR, check_rules, load_rules
 
+ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = load_rules()
+PROBE = Probe(BUNDLED)
 
 
 def test_bundled_rules_validate():
@@ -19,35 +22,21 @@ def test_bundled_rules_validate():
     assert len(rules.of("drugs")) >= 150
 
 
-def _pattern_cases():
-    for rule in BUNDLED.of("patterns") + BUNDLED.of("page"):
-        for example in rule.examples:
-            yield pytest.param(rule, example, True, id=f"{rule.id}+{example[:12]}")
-        for example in rule.not_:
-            yield pytest.param(rule, example, False, id=f"{rule.id}-{example[:12]}")
+def _example_cases():
+    for kind, entries in BUNDLED.by_kind.items():
+        for rule in entries:
+            if rule.examples or rule.not_:
+                yield pytest.param(kind, rule, id=rule.id)
 
 
-@pytest.mark.parametrize("rule,example,should_match", list(_pattern_cases()))
-def test_pattern_examples(rule, example, should_match):
-    from pipeline.normalizing import normalize
-
-    text = example if rule.id.startswith("page.") else normalize(example).text  # reading sees raw lines
-    found = regex.search(rule.regex, text)
-    assert bool(found) is should_match
+@pytest.mark.parametrize("kind,rule", list(_example_cases()))
+def test_every_bundled_example_holds(kind, rule):
+    """The same runner as `medmine rules check`: the tests and the CLI cannot disagree."""
+    assert list(RUNNERS[kind](rule, PROBE)) == []
 
 
-def _lexicon_cases():
-    for rule in BUNDLED.of("terms"):
-        for example in rule.examples:
-            yield pytest.param(rule, example, id=f"{rule.id}+{example[:12]}")
-
-
-@pytest.mark.parametrize("rule,example", list(_lexicon_cases()))
-def test_term_examples_are_recognised(rule, example):
-    from pipeline.extracting import build_nlp
-
-    doc = build_nlp(BUNDLED)(example)
-    assert rule.id in {m.rule for m in doc._.mentions}
+def test_every_kind_with_examples_has_a_runner():
+    assert {kind for kind, entries in BUNDLED.by_kind.items() if any(r.examples or r.not_ for r in entries)} <= set(RUNNERS)
 
 
 @pytest.fixture
@@ -117,3 +106,154 @@ def test_load_rules_raises_with_every_problem(rules_copy):
 def test_missing_folder_is_a_rule_error(tmp_path):
     with pytest.raises(RuleError, match="rules folder does not exist"):
         load_rules(tmp_path / "nowhere")
+
+
+# --- examples of a rules folder run, and fail with path:line ------------------------------------
+
+def _append(folder: Path, name: str, text: str) -> None:
+    with open(folder / name, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+WRONG_EXAMPLES = [
+    ("drug not", "drugs.yaml", "  - {id: drug.zzfake, name: zzfake, zh: [泽泽替尼], not: [泽泽替尼治疗]}\n",
+     r'drugs\.yaml:\d+: drug\.zzfake: example "泽泽替尼治疗": expected no mention of drug\.zzfake, got 泽泽替尼 DRUG'),
+    ("drug example", "drugs.yaml", "  - {id: drug.zzfake, name: zzfake, zh: [泽泽替尼], examples: [某某药物]}\n",
+     r'drug\.zzfake: example "某某药物": expected a mention of drug\.zzfake, got no mention'),
+    ("term example", "terms.yaml", "  - {id: term.zz, label: VS, phrases: [泽泽], examples: [甲乙]}\n",
+     r'terms\.yaml:\d+: term\.zz: example "甲乙": expected a mention of term\.zz'),
+    ("word list", "terms.yaml", "  - {id: term.zz, label: UNIT, norm: day, phrases: [天], not: [3天]}\n",
+     r'term\.zz: example "3天": expected none of the phrases of term\.zz, got 天'),
+    ("pattern not", "patterns.yaml", "  - {id: pattern.zz, label: VALUE, regex: '\\d+天', not: ['3天']}\n",
+     r"patterns\.yaml:\d+: pattern\.zz: example \"3天\": expected no match, got a match on '3天'"),
+    ("pattern example", "patterns.yaml", "  - {id: pattern.zz, label: VALUE, regex: '\\d+天', examples: ['三天']}\n",
+     r'pattern\.zz: example "三天": expected a match, got no match'),
+    ("page", "page.yaml", "  - {id: page.zz, role: chrome, regex: '^zz$', examples: [zzz]}\n",
+     r'page\.zz: example "zzz": expected a match'),
+    ("reference", "references.yaml", "  - {id: ref.zz, role: journal_tag, words: ['[ZZ]'], examples: ['A. B[M]. C, 2020.']}\n",
+     r"ref\.zz: example \"A\. B\[M\]\. C, 2020\.\": expected kind 'journal', got kind 'other'"),
+]
+
+
+@pytest.mark.parametrize("name,file,entry,message", WRONG_EXAMPLES, ids=[w[0] for w in WRONG_EXAMPLES])
+def test_a_wrong_example_is_reported_with_path_and_line(rules_copy, name, file, entry, message):
+    _append(rules_copy, file, entry)
+    rules, problems = check_rules(rules_copy)
+    assert problems == []
+    failures = run_examples(rules)
+    assert len(failures) == 1 and regex.search(message, failures[0]), failures
+
+
+def test_a_kind_without_runner_is_reported(rules_copy, monkeypatch):
+    monkeypatch.delitem(RUNNERS, "page")
+    failures = run_examples(check_rules(rules_copy)[0])
+    assert failures and all("no runner for the examples of kind 'page'" in f for f in failures)
+
+
+# --- folders that would make `run` extract nothing ----------------------------------------------
+
+def test_empty_folder_is_an_error(tmp_path):
+    _, problems = check_rules(tmp_path)
+    assert problems == [f"{tmp_path}: no rule files (*.yaml); copy the bundled rules/ folder to start"]
+
+
+@pytest.mark.parametrize("kind", ["drugs", "endpoints", "labels"])
+def test_missing_kind_is_an_error(rules_copy, kind):
+    (rules_copy / f"{kind}.yaml").unlink()
+    _, problems = check_rules(rules_copy)
+    assert f"{rules_copy}: no {kind} rules (expected a file with `kind: {kind}` and entries)" in problems
+
+
+def test_empty_kind_is_an_error(rules_copy):
+    (rules_copy / "endpoints.yaml").write_text("kind: endpoints\nentries: []\n", encoding="utf-8")
+    _, problems = check_rules(rules_copy)
+    assert f"{rules_copy / 'endpoints.yaml'}:1: `entries` must be a non-empty list" in problems
+    assert f"{rules_copy}: no endpoints rules (expected a file with `kind: endpoints` and entries)" in problems
+
+
+def test_a_syntax_error_is_reported_once_with_what_was_skipped(rules_copy):
+    path = rules_copy / "drugs.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(20, "  - {id: drug.broken, name: broken, zh: [a, b\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    _, problems = check_rules(rules_copy)
+    assert len(problems) == 3, problems
+    assert regex.match(rf"{regex.escape(str(path))}:2\d: YAML syntax error", problems[0])
+    assert regex.match(rf"{regex.escape(str(path))}: skipped: about \d{{3}} entries of this file not checked",
+                       problems[1])
+    assert regex.search(r"skipped: checks across files \(\d+ problem\(s\) that may only follow", problems[2])
+
+
+# --- description keys and the closed label set ---------------------------------------------------
+
+def test_description_is_accepted_on_every_kind(rules_copy):
+    _append(rules_copy, "drugs.yaml", "  - {id: drug.zzfake, name: zzfake, description: a test drug, zh: [泽泽替尼]}\n")
+    rules, problems = check_rules(rules_copy)
+    assert problems == [] and rules.of("drugs")[-1].description == "a test drug"
+
+
+def test_unknown_key_lists_the_keys_of_the_kind(rules_copy):
+    _append(rules_copy, "drugs.yaml", "  - {id: drug.zzfake, name: zzfake, colour: red}\n")
+    _, problems = check_rules(rules_copy)
+    assert any(p.endswith("drug.zzfake: colour: unknown key (a drugs entry has: id, description, examples, not, "
+                          "name, class, type, zh, abbr, en, brands)") for p in problems), problems
+
+
+@pytest.mark.parametrize("file,entry", [
+    ("terms.yaml", "  - {id: term.zz, label: GRUOP, phrases: [泽泽]}\n"),
+    ("patterns.yaml", "  - {id: pattern.zz, label: GRUOP, regex: 'zz'}\n"),
+])
+def test_undeclared_label_is_an_error(rules_copy, file, entry):
+    _append(rules_copy, file, entry)
+    _, problems = check_rules(rules_copy)
+    assert len(problems) == 1
+    assert regex.match(rf"{regex.escape(str(rules_copy / file))}:\d+: \S+\.zz: unknown label 'GRUOP' "
+                       r"\(declared in labels\.yaml: AGE, AND, .*GROUP, ", problems[0]), problems
+
+
+def test_label_check_takes_any_kind_and_field(rules_copy, monkeypatch):
+    """A new kind with label fields is one LABEL_FIELDS entry: here references' `role` is checked as a label."""
+    from pipeline import rules as rules_module
+
+    monkeypatch.setitem(rules_module.LABEL_FIELDS, "references", ("role", "words"))
+    _, problems = check_rules(rules_copy)
+    assert any("ref.doctype.journal: unknown label 'journal_tag'" in p for p in problems)
+    assert any("ref.doctype.journal: unknown label '[J]'" in p for p in problems)
+
+
+def test_labels_the_code_uses_must_be_declared(rules_copy):
+    path = rules_copy / "labels.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(regex.sub(r"  - id: label\.CITE\n.*\n.*\n", "", text), encoding="utf-8")
+    _, problems = check_rules(rules_copy)
+    assert problems == [f"{rules_copy}: labels: label 'CITE' is used by the code but not declared"]
+
+
+def test_every_label_in_use_is_declared_and_every_declared_label_is_used():
+    declared = {r.label for r in BUNDLED.of("labels")}
+    used = {r.label for r in BUNDLED.of("terms") + BUNDLED.of("patterns")} | {"DRUG", "REGIMEN", "DISEASE",
+                                                                               "ENDPOINT", "CITE"}
+    assert declared == used
+
+
+# --- docs/rules.md is generated and current ------------------------------------------------------
+
+def test_rules_reference_is_current():
+    from pipeline.ruledocs import render_docs
+
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == render_docs(BUNDLED), "run `medmine rules docs --write docs/rules.md`"
+
+
+def test_rules_reference_names_every_kind_key_and_label():
+    from pipeline.rules import KINDS
+
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for kind, model in KINDS.items():
+        assert f"### {kind}" in page
+        for name, info in model.model_fields.items():
+            if name != "line":
+                assert f"| `{info.alias or name}` |" in page, (kind, name)
+    for rule in BUNDLED.of("labels"):
+        assert f"| `{rule.label}` |" in page
+    assert "## Still Python-only" in page

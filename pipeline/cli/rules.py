@@ -1,4 +1,4 @@
-"""``medmine rules check`` and ``medmine rules stats``."""
+"""``medmine rules check``, ``medmine rules stats`` and ``medmine rules docs``."""
 from __future__ import annotations
 
 from collections import Counter
@@ -8,29 +8,45 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..batch import collect
-from ..rules import check_rules
+from ..batch import collect, process
+from ..rules import DEFAULT_RULES_DIR, check_rules
 from . import rules_app
 from .common import RULES_OPTION, rules_or_exit
 
 
 @rules_app.command("check")
 def check_command(rules: Path = RULES_OPTION) -> None:
-    """Validate every rule file; print each problem as `path:line: message`."""
-    ruleset, problems = check_rules(rules or ruleset_default())
+    """Validate every rule file, then run every rule's examples; print each problem as `path:line: message`."""
+    from ..examples import run_examples
+
+    ruleset, problems = check_rules(rules or DEFAULT_RULES_DIR)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(ruleset.by_kind.items()))
+    examples = sum(len(r.examples) + len(r.not_) for entries in ruleset.by_kind.values() for r in entries)
+    if not problems:  # examples need a recognizer, which needs valid rules
+        problems = run_examples(ruleset)
     for problem in problems:
         typer.echo(problem)
-    counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(ruleset.by_kind.items()))
     if problems:
-        typer.echo(f"{len(problems)} problem(s) found ({counts})", err=True)
+        typer.echo(f"{len(problems)} problem(s) found ({counts or 'no rules'})")
         raise typer.Exit(1)
-    typer.echo(f"ok: {counts}")
+    typer.echo(f"ok: {counts}; {examples} examples hold")
 
 
-def ruleset_default() -> Path:
-    from ..rules import DEFAULT_RULES_DIR
+@rules_app.command("docs")
+def docs_command(
+    rules: Path = RULES_OPTION,
+    write: Path = typer.Option(None, "--write", help="Write the page to this file instead of printing it."),
+) -> None:
+    """The reference of rule kinds, keys and labels (docs/rules.md), generated from the schemas."""
+    from ..ruledocs import render_docs
+    from .common import write_text_or_exit
 
-    return DEFAULT_RULES_DIR
+    page = render_docs(rules_or_exit(rules))
+    if write is None:
+        typer.echo(page, nl=False)
+    else:
+        write_text_or_exit(write, page)
+        typer.echo(f"wrote {write}", err=True)
 
 
 @rules_app.command("stats")
@@ -39,13 +55,15 @@ def stats_command(
     rules: Path = RULES_OPTION,
     unused: bool = typer.Option(False, "--unused", help="List only the rules that never fired."),
 ) -> None:
-    """Which rules fired how often on a corpus, and which never fired."""
-    from ..extracting import extract_path
-
+    """Which rules fired how often on a corpus, and which never fired; a bad file is skipped with a note."""
     ruleset = rules_or_exit(rules)
     fired: Counter = Counter()
     for job in collect(paths or [Path("corpus/articles")]):
-        rows = extract_path(job.path, doc_id=job.doc_id, rules_dir=str(ruleset.directory))
+        rows = process(job, str(ruleset.directory))
+        document = rows["documents"][0]
+        if document["status"] != "ok":
+            typer.echo(f"note: skipped {job.path}: {document['error']}", err=True)
+            continue
         fired.update(m["rule"] for m in rows["mentions"])
         fired.update(r for o in rows["outcomes"] for r in o["rule"].split(";") if r.startswith("link."))
     table = Table("rule", "kind", "fired")

@@ -1,0 +1,173 @@
+"""Running the ``examples:`` and ``not:`` of every rule, so that rules test themselves.
+
+A rule author proves a rule by its examples: a drug's example sentence must
+produce a mention of that drug, a pattern's ``not:`` must not match. The same
+runners serve ``medmine rules check`` (on any rules folder) and the test suite
+(on the bundled one). Runners are registered by rule kind in ``RUNNERS``; a new
+kind whose examples are not sentences (relations: a sentence and the rows it
+must give) registers its own runner with ``@runner("relations")``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import regex
+
+from .rules import WORD_LISTS, Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One example that does not hold: what the author wrote, what was expected, what came out."""
+
+    example: str
+    expected: str
+    got: str
+
+
+class Probe:
+    """What runners run examples through, built once per rules folder and only when needed."""
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+
+    @cached_property
+    def nlp(self):
+        from .extracting import build_nlp
+
+        return build_nlp(self.rules)
+
+    @cached_property
+    def reference_cues(self):
+        from .referencing import cues_from_entries
+
+        return cues_from_entries([r.model_dump(by_alias=True) for r in self.rules.of("references")])
+
+    def mentions(self, text: str) -> list:
+        """Mentions of a sentence as ``run`` sees them: normalised, recognised, overlaps resolved."""
+        from .normalizing import normalize
+
+        return self.nlp(normalize(text).text)._.mentions
+
+
+Runner = Callable[[Rule, Probe], Iterable[Failure]]
+RUNNERS: dict[str, Runner] = {}
+
+
+def runner(*kinds: str) -> Callable[[Runner], Runner]:
+    """Register a function as the example runner of rule kinds."""
+    def register(function: Runner) -> Runner:
+        for kind in kinds:
+            RUNNERS[kind] = function
+        return function
+    return register
+
+
+def _cases(rule: Rule) -> Iterator[tuple[str, bool]]:
+    """(example, should hold) pairs: ``examples:`` must hold, ``not:`` must not."""
+    yield from ((e, True) for e in rule.examples)
+    yield from ((e, False) for e in rule.not_)
+
+
+def _describe(mentions: list) -> str:
+    return "; ".join(f"{m.text} {m.label} {m.rule}" for m in mentions) or "no mention"
+
+
+LEXICON_LABELS = {"drugs": "DRUG", "regimens": "REGIMEN", "diseases": "DISEASE", "endpoints": "ENDPOINT"}
+
+
+@runner("drugs", "regimens", "diseases", "endpoints", "terms")
+def run_lexicon(rule: Rule, probe: Probe) -> Iterator[Failure]:
+    """An example must yield a mention of the rule (or of its label); a ``not:`` no mention of the rule.
+
+    Word lists (UNIT, NUMERAL, ...) are read by linking, not matched, so their
+    examples must only contain one of their phrases.
+    """
+    label = getattr(rule, "label", None)
+    if label in WORD_LISTS:
+        yield from _run_word_list(rule)
+        return
+    for example, should in _cases(rule):
+        mentions = probe.mentions(example)
+        hits = [m for m in mentions if m.rule == rule.id]
+        if should and not hits and not any(m.label == label for m in mentions):
+            yield Failure(example, f"a mention of {rule.id}", _describe(mentions))
+        elif not should and hits:
+            yield Failure(example, f"no mention of {rule.id}", _describe(hits))
+
+
+def _run_word_list(rule: Rule) -> Iterator[Failure]:
+    for example, should in _cases(rule):
+        found = [p for p in rule.phrases if p in example]
+        if should and not found:
+            yield Failure(example, f"one of the phrases of {rule.id}", "none")
+        elif not should and found:
+            yield Failure(example, f"none of the phrases of {rule.id}", ", ".join(found))
+
+
+def _run_regex(rule: Rule, text_of: Callable[[str], str]) -> Iterator[Failure]:
+    compiled = regex.compile(rule.regex)
+    for example, should in _cases(rule):
+        found = compiled.search(text_of(example))
+        if should and not found:
+            yield Failure(example, "a match", "no match")
+        elif not should and found:
+            yield Failure(example, "no match", f"a match on {found.group(0)!r}")
+
+
+@runner("patterns")
+def run_pattern(rule: Rule, probe: Probe) -> Iterator[Failure]:
+    """Patterns run on normalised text, as in ``run`` (full-width digits are half-width there)."""
+    from .normalizing import normalize
+
+    yield from _run_regex(rule, lambda example: normalize(example).text)
+
+
+@runner("page")
+def run_page(rule: Rule, probe: Probe) -> Iterator[Failure]:
+    """Page cues are searched in one stripped line of the raw text."""
+    yield from _run_regex(rule, str.strip)
+
+
+# The kind of reference a cue of each role makes an entry (referencing.py's reading of the roles).
+REFERENCE_KIND = {"journal_tag": "journal", "conference_tag": "conference", "other_tag": "other",
+                  "guideline_word": "guideline", "conference_word": "conference", "abstract_word": "conference",
+                  "other_word": "other"}
+
+
+@runner("references")
+def run_reference(rule: Rule, probe: Probe) -> Iterator[Failure]:
+    """A reference entry must parse to the kind its role gives; a value_after example must hold no marker."""
+    from .referencing import find_citation_markers, parse_reference
+
+    for example, should in _cases(rule):
+        if rule.role == "value_after":
+            markers = find_citation_markers(example, tuple(rule.words))
+            holds, got = not markers, f"citation marker(s) {', '.join(m[2] for m in markers)}" if markers else ""
+            expected = "no citation marker"
+        elif rule.role in REFERENCE_KIND:
+            kind = parse_reference(example, probe.reference_cues).get("kind", "")
+            holds, got, expected = kind == REFERENCE_KIND[rule.role], f"kind {kind!r}", \
+                f"kind {REFERENCE_KIND[rule.role]!r}"
+        else:
+            found = [w for w in rule.words if w.lower() in example.lower()]
+            holds, got, expected = bool(found), "none", f"one of the words of {rule.id}"
+        if holds is not should:
+            yield Failure(example, expected if should else f"not {expected}", got or "it held")
+
+
+def run_examples(rules: RuleSet, kinds: Iterable[str] | None = None) -> list[str]:
+    """Every failing example of a validated rule set, as ``path:line: id: example "...": expected ..., got ...``."""
+    probe, problems = Probe(rules), []
+    for kind in kinds or rules.by_kind:
+        for rule in rules.of(kind):
+            if kind not in RUNNERS:
+                if rule.examples or rule.not_:
+                    problems.append(f"{rules.where(kind, rule)}: {rule.id}: no runner for the examples of kind {kind!r}")
+                continue
+            for failure in RUNNERS[kind](rule, probe):
+                problems.append(f'{rules.where(kind, rule)}: {rule.id}: example "{failure.example}": '
+                                f"expected {failure.expected}, got {failure.got}")
+    return problems
