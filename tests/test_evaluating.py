@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.evaluate import evaluate_command
 from pipeline.evaluating import GoldError, Report, evaluate, load_tables
+from pipeline.errors import InputError
 from pipeline.evaluating.matching import canonical
 from pipeline.evaluating.report import key_summary, render
 
@@ -170,7 +171,8 @@ def test_only_gold_documents_and_tables_are_evaluated(tmp_path):
     assert only_a.tables["outcomes"].scores["f1"] == 1.0 and only_a.tables["drugs"].scores["gold"] == 0
     with pytest.raises(GoldError, match="no gold rows for document"):
         evaluate(pred, gold, docs=["typo"])
-    assert set(evaluate(pred, gold, tables=["drugs"]).tables) == {"drugs"}
+    with pytest.raises(InputError, match=r"pred: no predicted tables \(drugs\.csv\)"):
+        evaluate(pred, gold, tables=["drugs"])  # the only table asked for was never predicted
     with pytest.raises(GoldError, match="unknown table"):
         evaluate(pred, gold, tables=["outcome"])
 
@@ -213,13 +215,13 @@ def test_json_and_rendering(tmp_path):
     gold_rows = "d,PFS,median,,8.7,,month,etoposide+ifosfamide,,\nd,ORR,rate,,30,,%,a,,\n"
     gold = write(tmp_path / "gold", "outcomes.csv", HEADER + gold_rows)
     pred = write(tmp_path / "pred", "outcomes.csv", HEADER + "d,ORR,rate,,30,,%,a,," + "长" * 200 + "\n"
-                 + "d,OS,rate,,31,,%,a,,x\n")
+                 + "d,OS,rate,,31,,%,a,," + "长" * 200 + "\n")
     report = evaluate(pred, gold)
     assert isinstance(report, Report)
     data = json.loads(json.dumps(report.to_json()))
     assert set(data) == {"outcomes"}
-    assert set(data["outcomes"]) == {"precision", "recall", "f1", "tp", "pred", "gold", "fields", "documents",
-                                     "errors"}
+    assert set(data["outcomes"]) == {"precision", "recall", "f1", "tp", "pred", "gold", "scored", "fields",
+                                     "documents", "errors"}
     assert set(data["outcomes"]["documents"]["d"]) == {"precision", "recall", "f1", "tp", "pred", "gold"}
     first = data["outcomes"]["errors"][0]["key"]
     assert key_summary("outcomes", first) == "PFS median 8.7 month | etoposide+ifosfamide"
@@ -230,6 +232,7 @@ def test_json_and_rendering(tmp_path):
     text = buffer.getvalue()
     assert "PFS median 8.7 month | etoposide+ifosfamide" in text and "missing entirely" in text
     assert max(len(line) for line in text.splitlines()) <= 140
+    assert text.count("长") == 200  # the error's sentence is wrapped over several lines, never cut
 
 
 # --- the command -------------------------------------------------------------------------------------------------
@@ -282,6 +285,80 @@ def test_cli_finds_the_articles_beside_gold(tmp_path):
     pred = write(tmp_path / "pred", "outcomes.csv", HEADER)
     data = json.loads(_invoke("--pred", str(pred), "--gold", str(gold), "--json", "--docs", "d, x").stdout)
     assert data["outcomes"]["errors"][0]["sentence"] == "DCR为60%。"
+
+
+def test_header_only_gold_is_not_scored_and_fails_the_gate(tmp_path):
+    gold = write(tmp_path / "gold", "outcomes.csv", HEADER)
+    pred = write(tmp_path / "pred", "outcomes.csv", HEADER + "d,ORR,rate,,30,,%,a,,\n")
+    table = evaluate(pred, gold).tables["outcomes"]
+    assert not table.scored and table.scores["f1"] is None and table.scores["pred"] == 0
+    shown = _invoke("--pred", str(pred), "--gold", str(gold))
+    assert shown.exit_code == 0 and "NOT SCORED" in shown.stdout and "1.000" not in shown.stdout
+    data = json.loads(_invoke("--pred", str(pred), "--gold", str(gold), "--json").stdout)
+    assert data["outcomes"]["scored"] is False and data["outcomes"]["f1"] is None
+    gate = _invoke("--pred", str(pred), "--gold", str(gold), "--min-f1", "1.0")
+    assert gate.exit_code == 1 and "nothing was scored" in gate.stderr
+
+
+def test_unscored_table_is_left_out_of_the_gate(half_right, tmp_path):
+    pred, gold = half_right
+    write(gold, "regimens.csv", "doc_id,name,drugs\n")  # no regimens in this document
+    write(pred, "regimens.csv", "doc_id,name,drugs\n")
+    result = _invoke("--pred", str(pred), "--gold", str(gold), "--min-f1", "0.9", "--table", "drugs",
+                     "--table", "regimens")
+    assert result.exit_code == 0, result.output
+    assert "regimens" in result.stdout and "NOT SCORED" in result.stdout
+
+
+@pytest.mark.parametrize("content", ["", "notes.txt"])
+def test_empty_or_tableless_pred_is_an_error(tmp_path, half_right, content):
+    _, gold = half_right
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    if content:
+        (empty / content).write_text("x", encoding="utf-8")
+    result = _invoke("--pred", str(empty), "--gold", str(gold))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {empty}: no predicted tables (outcomes.csv, drugs.csv)\n"
+
+
+def test_limit_shows_that_many_errors(tmp_path):
+    gold = write(tmp_path / "gold", "outcomes.csv",
+                 HEADER + "".join(f"d,ORR,rate,,{v},,%,a,,\n" for v in range(12)))
+    pred = write(tmp_path / "pred", "outcomes.csv", HEADER)
+    limited = _invoke("--pred", str(pred), "--gold", str(gold), "--limit", "3")
+    assert limited.stdout.count("missing entirely") == 3 and "9 more" in limited.stdout
+    everything = _invoke("--pred", str(pred), "--gold", str(gold), "--limit", "0")
+    assert everything.stdout.count("missing entirely") == 12 and "more" not in everything.stdout
+
+
+RESTATED = "doc_id,endpoint,measure,timepoint_months,value,value_high,unit,drugs,p_value,trial\n"
+
+
+@pytest.mark.parametrize("gold_rows,pred_rows,accuracy", [
+    # a fact stated in the abstract without P and in the body with it: either order, counted once
+    ("d,ORR,rate,,60,,%,a,,T\nd,ORR,rate,,60,,%,a,0.01,T\n", "d,ORR,rate,,60,,%,a,0.01,T\n", 1.0),
+    ("d,ORR,rate,,60,,%,a,0.01,T\nd,ORR,rate,,60,,%,a,,T\n", "d,ORR,rate,,60,,%,a,0.01,T\n", 1.0),
+    ("d,ORR,rate,,60,,%,a,,T\nd,ORR,rate,,60,,%,a,,T\n", "d,ORR,rate,,60,,%,a,0.01,T\n", 0.0),
+    ("d,ORR,rate,,60,,%,a,0.01,T\n", "d,ORR,rate,,60,,%,a,,T\nd,ORR,rate,,60,,%,a,0.01,T\n", 1.0),
+])
+def test_field_accuracy_counts_one_gold_row_per_key(tmp_path, gold_rows, pred_rows, accuracy):
+    gold = write(tmp_path / "gold", "outcomes.csv", RESTATED + gold_rows)
+    pred = write(tmp_path / "pred", "outcomes.csv", RESTATED + pred_rows)
+    table = evaluate(pred, gold).tables["outcomes"]
+    assert table.fields == {"p_value": accuracy, "trial": 1.0}
+    assert table.scores["tp"] == 1
+
+
+def test_rendered_field_accuracy_is_the_json_figure(tmp_path):
+    gold = write(tmp_path / "gold", "outcomes.csv", RESTATED + "d,ORR,rate,,60,,%,a,0.01,T\nd,ORR,rate,,60,,%,a,,T\n"
+                 "d,OS,rate,12,40,,%,a,0.2,T\nd,PFS,median,,5,,month,a,0.3,U\n")
+    pred = write(tmp_path / "pred", "outcomes.csv", RESTATED + "d,ORR,rate,,60,,%,a,0.01,T\n"
+                 "d,OS,rate,12,40,,%,a,0.3,T\nd,PFS,median,,5,,month,a,0.3,T\n")
+    data = json.loads(_invoke("--pred", str(pred), "--gold", str(gold), "--json").stdout)["outcomes"]["fields"]
+    assert data == {"p_value": pytest.approx(2 / 3), "trial": pytest.approx(2 / 3)}
+    shown = _invoke("--pred", str(pred), "--gold", str(gold)).stdout
+    assert "field accuracy over 3 matched keys: trial 0.67, p_value 0.67" in " ".join(shown.split())
 
 
 # --- the bundled corpus ------------------------------------------------------------------------------------------

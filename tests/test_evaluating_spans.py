@@ -97,6 +97,7 @@ def test_cli_scores_mentions(tmp_path):
     pred.mkdir()
     (pred / "mentions.csv").write_text("doc_id,start,end,text,label,norm,rule\nd,0,4,顺铂卡铂,DRUG,cisplatin,r\n",
                                        encoding="utf-8")
+    (pred / "drugs.csv").write_text("doc_id,drug\nd,cisplatin\n", encoding="utf-8")
     gold = tmp_path / "gold"
     gold.mkdir()
     (gold / "drugs.csv").write_text("doc_id,drug\nd,cisplatin\n", encoding="utf-8")
@@ -110,3 +111,17 @@ def test_cli_scores_mentions(tmp_path):
     assert data["mentions"]["DRUG"]["strict"]["recall"] == 0.5
     shown = CliRunner().invoke(app, args + ["--min-f1", "0.9"])
     assert shown.exit_code == 1 and "mentions" in shown.stderr and "VALUE" in shown.stdout
+
+
+@pytest.mark.parametrize("name", ["missing", "missing.ann", "missing.json"])
+def test_missing_spans_path_is_one_line(tmp_path, name):
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    (pred / "mentions.csv").write_text("doc_id,start,end,text,label,norm,rule\n", encoding="utf-8")
+    (pred / "drugs.csv").write_text("doc_id,drug\nd,cisplatin\n", encoding="utf-8")
+    app = typer.Typer()
+    app.command()(evaluate_command)
+    result = CliRunner().invoke(app, ["--pred", str(pred), "--gold", str(pred), "--spans", str(tmp_path / name)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {tmp_path / name}: no such file or folder (--spans takes")
+    assert len(result.stderr.splitlines()) == 1

@@ -18,7 +18,9 @@ def evaluate_command(
                               help="Folder of gold tables (<table>.csv or <prefix>_<table>.csv)."),
     docs: str = typer.Option(None, "--docs", help="comma-separated doc ids"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON only."),
-    min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 if any evaluated table's F1 is below this."),
+    min_f1: float = typer.Option(None, "--min-f1", help="Exit 1 if any scored table's F1 is below this, "
+                                                        "or if no table was scored."),
+    limit: int = typer.Option(10, "--limit", min=0, help="Errors shown per table (0: all)."),
     table: list[str] = typer.Option(None, "--table", help="Evaluate only this table (repeatable)."),
     articles: Path = typer.Option(None, "--articles", help="article folder, to show the sentence of missed gold rows"),
     spans: Path = typer.Option(None, "--spans",
@@ -44,8 +46,18 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        render(report, Console())
-    failing = report.below(min_f1) if min_f1 is not None else {}
+        render(report, Console(), max_errors=limit)
+    if min_f1 is not None:
+        _gate(report, min_f1)
+
+
+def _gate(report, min_f1: float) -> None:
+    """Exit 1 below the bar, and when nothing was scored: a gate over no gold rows must not pass."""
+    if not report.gated():
+        typer.echo(f"--min-f1 {min_f1}: nothing was scored (no gold rows for the selected documents and tables)",
+                   err=True)
+        raise typer.Exit(1)
+    failing = report.below(min_f1)
     if failing:
         names = ", ".join(f"{name} ({f1:.3f})" for name, f1 in failing.items())
         typer.echo(f"F1 below {min_f1}: {names}", err=True)

@@ -107,7 +107,7 @@ def match_table(table: str, pred: list[dict], gold: list[dict]) -> Match:
         result.tp += found
         result.missed.extend(wanted[found:])
         if found:
-            _score_fields(table, pred_by[key], gold_rows[0], result)
+            _score_fields(table, pred_by[key], gold_rows, result)
     for key, pred_rows in pred_by.items():
         counted = pred_rows if multiset else pred_rows[:1]
         result.pred += len(counted)
@@ -115,15 +115,20 @@ def match_table(table: str, pred: list[dict], gold: list[dict]) -> Match:
     return result
 
 
-def _score_fields(table: str, candidates: list[dict], gold: dict, result: Match) -> None:
-    """Score the pred row that agrees best, so a harmless duplicate with a blank field costs nothing.
+def _score_fields(table: str, candidates: list[dict], golds: list[dict], result: Match) -> None:
+    """Field accuracy of one matched key, counted once however often the fact is stated.
 
-    Only fields that are a column of the gold row's file count: a curator who did
-    not fill in a column has not said the prediction is wrong.
+    Of the predicted and gold rows with this key (a fact restated in the abstract
+    and the body gives two of each), the pair that agrees on the most fields is
+    scored, so neither a harmless duplicate nor the order of restated rows costs
+    anything. Only fields that are a column of the gold row's file count: a
+    curator who did not fill in a column has not said the prediction is wrong.
     """
+    def agreement(pair: tuple[dict, dict]) -> int:
+        pred, gold = pair
+        return sum(agrees(name, pred, gold) for name in FIELDS[table] if name in gold)
+
+    best, gold = max(((p, g) for g in golds for p in candidates), key=agreement)
     fields = [name for name in FIELDS[table] if name in gold]
-    if not fields:
-        return
-    best = max(candidates, key=lambda row: sum(agrees(name, row, gold) for name in fields))
     result.scored.update(fields)
     result.agree.update(name for name in fields if agrees(name, best, gold))

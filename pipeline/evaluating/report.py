@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import MedmineError
+from ..errors import InputError, MedmineError
 from .gold import KEYS, GoldError, is_number, load_tables
 from .matching import Match, canonical, key_of, match_table, number
 
@@ -32,9 +32,12 @@ CLUE = {"outcomes": "value", "regimens": "name", "trials": "trial", "citations":
 
 
 def _prf(tp: int, pred: int, gold: int) -> dict:
-    """Micro P/R/F1; an empty prediction for an empty gold is perfect, not undefined."""
-    precision = tp / pred if pred else float(not gold)
-    recall = tp / gold if gold else float(not pred)
+    """Micro P/R/F1. Without gold rows nothing was scored: the figures are None, never a perfect 1.0
+    (a header-only gold file would otherwise pass any `--min-f1` gate)."""
+    if not gold:
+        return {"precision": None, "recall": None, "f1": None, "tp": tp, "pred": pred, "gold": gold}
+    precision = tp / pred if pred else 0.0
+    recall = tp / gold
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "pred": pred, "gold": gold}
 
@@ -46,6 +49,10 @@ class TableScore:
     documents: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
 
+    @property
+    def scored(self) -> bool:
+        return self.scores["f1"] is not None
+
 
 @dataclass
 class Report:
@@ -53,18 +60,22 @@ class Report:
     mentions: dict | None = None
 
     def to_json(self) -> dict:
-        out = {name: {**t.scores, "fields": t.fields, "documents": t.documents, "errors": t.errors}
-               for name, t in self.tables.items()}
+        out = {name: {**t.scores, "scored": t.scored, "fields": t.fields, "documents": t.documents,
+                      "errors": t.errors} for name, t in self.tables.items()}
         if self.mentions is not None:
             out["mentions"] = self.mentions
         return out
 
-    def below(self, threshold: float) -> dict[str, float]:
-        """Tables (and mentions, by strict F1 over all labels) whose F1 misses the bar."""
-        f1s = {name: t.scores["f1"] for name, t in self.tables.items()}
+    def gated(self) -> dict[str, float]:
+        """F1 of every scored table (and of mentions, strict over all labels): what `--min-f1` can gate."""
+        f1s = {name: t.scores["f1"] for name, t in self.tables.items() if t.scored}
         if self.mentions and "(all)" in self.mentions:
             f1s["mentions"] = self.mentions["(all)"]["strict"]["f1"]
-        return {name: f1 for name, f1 in f1s.items() if f1 < threshold}
+        return f1s
+
+    def below(self, threshold: float) -> dict[str, float]:
+        """Scored tables (and mentions) whose F1 misses the bar."""
+        return {name: f1 for name, f1 in self.gated().items() if f1 < threshold}
 
 
 def evaluate(pred_dir: Path | str, gold_dir: Path | str, docs=None, tables=None, articles_dir: Path | str | None = None,
@@ -78,6 +89,9 @@ def evaluate(pred_dir: Path | str, gold_dir: Path | str, docs=None, tables=None,
     if not gold:
         raise GoldError(f"{gold_dir}: no gold tables (<table>.csv or <prefix>_<table>.csv)")
     pred = load_tables(pred_dir, tables=list(gold))
+    if not pred:  # zeros over an empty folder would look like a broken extractor, not a wrong path
+        raise InputError(f"{pred_dir}: no predicted tables ({', '.join(f'{t}.csv' for t in gold)})",
+                         hint=f"--pred is the output folder of `medmine run -o {pred_dir}`")
     wanted = {row["doc_id"] for rows in gold.values() for row in rows}
     if docs:
         if not wanted & set(docs):  # a typo must not pass as a perfect score over nothing
@@ -210,47 +224,40 @@ def _order(error: dict) -> tuple:
     return rank, error["doc_id"], error["cause"], sorted(anchor.items()), error["kind"]
 
 
+def _f(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def render(report: Report, console, max_errors: int = 10) -> None:
-    """One summary table, then per table its field accuracies and the first errors; one screen per table."""
+    """One summary table, then per table its field accuracies and the first ``max_errors`` errors (0: all)."""
+    from rich.markup import escape
     from rich.table import Table
 
     summary = Table("table", "P", "R", "F1", "tp", "pred", "gold", title="medmine evaluate")
     for name, t in report.tables.items():
         s = t.scores
-        summary.add_row(name, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
-                        str(s["tp"]), str(s["pred"]), str(s["gold"]))
+        f1 = _f(s["f1"]) if t.scored else "[yellow]NOT SCORED[/yellow] (no gold rows)"
+        summary.add_row(name, _f(s["precision"]), _f(s["recall"]), f1, str(s["tp"]), str(s["pred"]), str(s["gold"]))
     console.print(summary)
     for name, t in report.tables.items():
         if t.fields:
-            console.print(f"[bold]{name}[/bold] fields: " + ", ".join(f"{k} {v:.2f}" for k, v in t.fields.items()))
+            console.print(f"[bold]{name}[/bold] field accuracy over {t.scores['tp']} matched keys: "
+                          + ", ".join(f"{k} {v:.2f}" for k, v in t.fields.items()))
         if not t.errors:
             continue
-        shown = sorted(t.errors, key=_order)[:max_errors]
-        errors = Table(title=f"{name}: {len(t.errors)} error(s)", title_justify="left")
-        for header, width in zip(("doc", "row", "cause", "key", "sentence"), _widths(console.width)):
-            errors.add_column(header, no_wrap=True, overflow="ellipsis", width=width)
+        shown = sorted(t.errors, key=_order)[:max_errors or None]
+        errors = Table(title=f"{name}: {len(t.errors)} error(s)", title_justify="left", show_lines=True)
+        for header in ("doc", "row", "cause"):
+            errors.add_column(header, overflow="fold")
+        errors.add_column("key", overflow="fold", ratio=2)
+        errors.add_column("sentence", overflow="fold", ratio=3)
         for e in shown:
-            errors.add_row(e["doc_id"], e["kind"], e["cause"], key_summary(name, e["key"])[:60],
-                           _short(e["sentence"], 60))
+            errors.add_row(*(escape(v) for v in (e["doc_id"], e["kind"], e["cause"], key_summary(name, e["key"]),
+                                                  " ".join(e["sentence"].split()))))
         console.print(errors)
         if len(t.errors) > len(shown):
-            console.print(f"  … {len(t.errors) - len(shown)} more (use --json for all)")
+            console.print(f"  … {len(t.errors) - len(shown)} more (use --limit 0 or --json for all)")
     if report.mentions:
         from .spans import render_spans
 
         render_spans(report.mentions, console)
-
-
-def _widths(total: int) -> list[int]:
-    """Fixed widths that fill the screen without wrapping: one line per error keeps a table on one screen.
-
-    The key identifies the row, so it gets two thirds of the free width; the sentence gets the rest.
-    """
-    rest = max(total - 16 - 16 - 8 - 16, 40)  # 16 = borders and padding of five columns
-    key = min(50, rest * 2 // 3)
-    return [16, 8, 16, key, min(rest - key, 70)]
-
-
-def _short(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -64,6 +64,9 @@ def load_label_studio(path: Path | str) -> list[dict]:
 def load_gold_spans(path: Path | str) -> list[dict]:
     """A folder or ``.ann`` file is brat; anything else is a Label Studio export."""
     path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder (--spans takes a brat folder or .ann file, "
+                         "or a Label Studio JSON export)")
     return load_brat(path) if path.is_dir() or path.suffix == ".ann" else load_label_studio(path)
 
 
