@@ -8,7 +8,7 @@ import typer
 from ..extracting import extract_path
 from ..tables import to_frames
 from . import gold_app
-from .common import RULES_OPTION, rules_or_exit
+from .common import RULES_OPTION, folder_or_exit, rules_or_exit
 
 GOLD_TABLES = ["outcomes", "trials", "regimens", "drugs", "references", "citations"]
 
@@ -21,9 +21,9 @@ def init_command(
     force: bool = typer.Option(False, "--force", help="Overwrite existing draft files."),
 ) -> None:
     """Write <doc_id>_<table>.csv drafts from the current predictions."""
+    folder_or_exit(out)
     ruleset = rules_or_exit(rules)
     frames = to_frames(extract_path(file, rules_dir=str(ruleset.directory)))
-    out.mkdir(parents=True, exist_ok=True)
     for table in GOLD_TABLES:
         path = out / f"{file.stem}_{table}.csv"
         if path.exists() and not force:

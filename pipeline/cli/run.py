@@ -12,7 +12,7 @@ from rich.table import Table
 from ..batch import collect, derive_formats, run_batch
 from ..errors import InputError
 from . import app
-from .common import RULES_OPTION, rules_or_exit
+from .common import RULES_OPTION, folder_or_exit, rules_or_exit
 
 DEFAULT_CORPUS = Path("corpus/articles")
 
@@ -30,6 +30,7 @@ def run_command(
 ) -> None:
     """Read articles, extract every table, write them to OUT (CSV, Parquet, XLSX)."""
     console = Console(stderr=True)
+    folder_or_exit(out)
     ruleset = rules_or_exit(rules)
     inputs = paths or [DEFAULT_CORPUS]
     skipped: list[Path] = []
