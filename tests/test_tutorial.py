@@ -1,35 +1,78 @@
-"""docs/adding-rules.md, replayed: the article is wrong before the rule and right after it."""
+"""docs/adding-rules.md, replayed: the article is wrong before the rule and right after it, `explain` shows
+the missing drug, and `rules check` catches the deliberately wrong `not:` example the tutorial shows."""
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from pipeline.batch import collect, run_batch
+from pipeline.cli import _register, app
 from pipeline.evaluating import evaluate
 from pipeline.rules import DEFAULT_RULES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "sclc_lurbinectedin_basket"
+TUTORIAL = (ROOT / "docs" / "adding-rules.md").read_text(encoding="utf-8")
+ARTICLE = ROOT / "corpus" / "articles" / f"{DOC}.txt"
+runner = CliRunner()
+_register()
 
 
-def _snippet() -> str:
-    text = (ROOT / "docs" / "adding-rules.md").read_text(encoding="utf-8")
-    return re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", TUTORIAL, re.S)
 
 
 def _f1(rules: Path, out: Path) -> dict:
-    run_batch(collect([ROOT / "corpus" / "articles" / f"{DOC}.txt"]), out, rules_dir=str(rules))
+    run_batch(collect([ARTICLE]), out, rules_dir=str(rules))
     report = evaluate(out, ROOT / "corpus" / "gold", docs=[DOC])
     return {t: s.scores["f1"] for t, s in report.tables.items()}
 
 
-def test_tutorial_rule_fixes_the_article(tmp_path):
-    before = _f1(DEFAULT_RULES_DIR, tmp_path / "before")
-    rules = tmp_path / "rules"
+def _rules_with(tmp_path: Path, name: str, entry: str) -> Path:
+    rules = tmp_path / name
     shutil.copytree(DEFAULT_RULES_DIR, rules)
     with open(rules / "drugs.yaml", "a", encoding="utf-8") as handle:
-        handle.write(_snippet())
+        handle.write(entry)
+    return rules
+
+
+def test_tutorial_rule_fixes_the_article(tmp_path):
+    before = _f1(DEFAULT_RULES_DIR, tmp_path / "before")
+    rules = _rules_with(tmp_path, "rules", _blocks("yaml")[0])
     after = _f1(rules, tmp_path / "after")
     assert before["outcomes"] == 0.0 and before["trials"] == 0.0
     assert after["outcomes"] == 1.0 and after["drugs"] == 1.0 and after["trials"] == 1.0
+
+
+def test_tutorial_explain_shows_the_missing_drug():
+    grep, row = (command.split()[1:] for command in _blocks("bash")[1].splitlines())
+    shown = {}
+    for args in (grep, row):
+        result = runner.invoke(app, args[:3] + [str(ROOT / args[3])], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        shown[args[1]] = result.output
+    assert "term.design-single-arm" in shown["--grep"] and "PHASE" in shown["--grep"]
+    assert not re.search(r"^ *芦比替定 +DRUG", shown["--grep"], re.M)
+    assert "row 35.2 % -> ORR rate -> (no arm) []" in shown["--row"]
+
+
+def test_tutorial_rule_passes_rules_check(tmp_path):
+    rules = _rules_with(tmp_path, "rules", _blocks("yaml")[0])
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
+    assert result.exit_code == 0 and result.output.startswith("ok:"), result.output
+
+
+def test_tutorial_wrong_not_example_fails_rules_check(tmp_path):
+    right, wrong = _blocks("yaml")
+    assert right != wrong and "not: [" in wrong
+    rules = _rules_with(tmp_path, "rules", wrong)
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])
+    assert result.exit_code == 1
+    shown = _blocks("text")[0].strip()
+    first = result.output.splitlines()[0]
+    assert re.fullmatch(re.escape(shown).replace("LINE", r"\d+").replace(re.escape("rules/drugs.yaml"),
+                                                                         re.escape(str(rules / "drugs.yaml"))),
+                        first), first
