@@ -13,6 +13,7 @@ phrasing fails and in which respect:
 """
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -98,14 +99,17 @@ def load_cases() -> list[dict]:
 
 
 CASES = load_cases()
-_TABLES: dict[str, dict] = {}
+BY_ID = {case["id"]: case for case in CASES}
+
+
+@functools.cache
+def _extracted(case_id: str) -> dict:
+    return extract(BY_ID[case_id]["text"], doc_id=case_id)
 
 
 def tables(case: dict) -> dict:
-    """The pipeline's tables for a case, computed once per case and shared by its tests."""
-    if case["id"] not in _TABLES:
-        _TABLES[case["id"]] = extract(case["text"], doc_id=case["id"])
-    return _TABLES[case["id"]]
+    """The pipeline's tables for a case, computed once per case and shared by its four tests."""
+    return _extracted(case["id"])
 
 
 def predicted(case: dict) -> list[dict[str, str]]:
