@@ -24,7 +24,7 @@ from .errors import RuleError
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 # Term labels that are word lists the linking stage reads, not mentions to match.
 WORD_LISTS = {"REGIMEN_CONTEXT", "CHEMO_CLASS", "UNIT", "NUMERAL", "VALUE_GAP", "LANDMARK_GAP", "GROUP_SUFFIX",
-              "REGIMEN_SUFFIX", "COMPARED_WITH"}
+              "REGIMEN_SUFFIX"}
 LINE_KEY = "__line__"
 
 
@@ -84,6 +84,9 @@ class EndpointRule(Rule):
     """An efficacy endpoint and its wordings; gives ENDPOINT mentions."""
 
     code: str = _doc("endpoint code of SCHEMA.md (ORR, PFS, ...); a new code is valid in gold tables too")
+    measures: list[Literal["median", "rate", "landmark", "hr"]] = _doc(
+        "which numbers the endpoint takes: median (a time), rate (a percentage), landmark (a rate at a time "
+        "point), hr (hazard or odds ratio)", min_length=1)
     zh: list[str] = _doc(ZH + "; longer forms win over shorter ones", [])
     abbr: list[str] = _doc(ABBR, [])
     en: list[str] = _doc(EN, [])
@@ -119,6 +122,31 @@ class PatternRule(Rule):
         return value
 
 
+class RelationExample(BaseModel):
+    """A sentence (with what must precede it) and the rows it must give: ``PFS median 9.2 -> drugs``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    text: str = Field(min_length=1)
+    rows: list[str] = []
+    line: int = Field(default=0, alias=LINE_KEY)
+
+
+# Actions a relation may name; pipeline/linking/actions.py implements each one.
+RELATION_ACTIONS = ("single", "zip-arms", "zip-endpoints", "zip-landmarks", "each-arm", "from-to", "hazard-ratio")
+
+
+class RelationRule(Rule):
+    """How numbers meet endpoints and arms: a pattern over a sentence's label sequence and an action."""
+
+    pattern: str = Field(min_length=1)
+    action: Literal[RELATION_ACTIONS]  # type: ignore[valid-type]
+    priority: int = 0
+    max_gap: int = Field(default=60, ge=0, description="most characters between two matched items")
+    description: str = ""
+    examples: list[RelationExample] = Field(min_length=1)  # type: ignore[assignment]
+    not_: list[RelationExample] = Field(default=[], alias="not", min_length=1)  # type: ignore[assignment]
+
+
 class PageRule(Rule):
     """A cue of the reading stage: which lines of a page are chrome, end the body, start references, captions."""
 
@@ -150,14 +178,17 @@ KINDS: dict[str, type[Rule]] = {
     "endpoints": EndpointRule,
     "terms": TermRule,
     "patterns": PatternRule,
+    "relations": RelationRule,
     "page": PageRule,
     "references": ReferenceRule,
     "labels": LabelRule,
 }
 # Fields that name a label of labels.yaml, by kind: a new kind with label fields adds one line here.
-LABEL_FIELDS: dict[str, tuple[str, ...]] = {"terms": ("label",), "patterns": ("label",)}
-# Labels the code gives (lexicon kinds, citation markers) or reads as word lists: labels.yaml must declare them.
-CODE_LABELS = ("DRUG", "REGIMEN", "DISEASE", "ENDPOINT", "CITE")
+# A field holds one label (`label: VS`) or a pattern naming labels in capitals (`VALUE:values (AND VALUE)+`).
+LABEL_FIELDS: dict[str, tuple[str, ...]] = {"terms": ("label",), "patterns": ("label",), "relations": ("pattern",)}
+# Labels the code gives (lexicons, citation markers, arms) or reads as word lists: labels.yaml must declare them.
+CODE_LABELS = ("DRUG", "REGIMEN", "DISEASE", "ENDPOINT", "CITE", "ARM")
+LABEL_NAME = regex.compile(r"(?<![A-Za-z_])[A-Z][A-Z_]*(?![A-Za-z_])")
 
 
 @dataclass
@@ -312,14 +343,21 @@ def label_references(rules: RuleSet):
                 yield kind, rule, name
 
 
+def labels_named(value: str | list[str]) -> list[str]:
+    """The labels a field names: each of a list, the capitalised words of a pattern, or the value itself."""
+    if not isinstance(value, str):
+        return [label for item in value for label in labels_named(item)]
+    return LABEL_NAME.findall(value) or ([value] if value else [])
+
+
 def check_labels(rules: RuleSet, references, problems: list[str]) -> None:
     """Every label named in ``references`` ((kind, rule, field) triples) must be declared in labels.yaml."""
     declared = {r.label for r in rules.of("labels")}
     listing = ", ".join(sorted(declared))
     for kind, rule, name in references:
         value = getattr(rule, name)
-        for label in [value] if isinstance(value, str) else value:
-            if label and label not in declared:
+        for label in labels_named(value):
+            if label not in declared:
                 problems.append(f"{rules.where(kind, rule)}: {rule.id}: unknown label {label!r}"
                                 f" (declared in labels.yaml: {listing})")
     for label in sorted(set(CODE_LABELS) | WORD_LISTS):
