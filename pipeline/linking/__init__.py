@@ -158,9 +158,11 @@ class Walk:
         """Restatements are not new rows: a number whose arm is not written here and was linked before."""
         for row in sorted(rows, key=lambda r: r.start):
             base = tuple(getattr(row, k) for k in KEY)
-            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and base in self.seen):
+            number = (study.index, row.endpoint, row.value, row.unit, row.measure)
+            restated = base in self.seen or number in self.seen
+            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and restated):
                 continue
-            self.seen.update({base, base + (row.drugs,)})
+            self.seen.update({base, base + (row.drugs,), number})
             row.citation = attribute(sentence, self.cites)
             self.rows.append((row, study))
             study.rows += 1

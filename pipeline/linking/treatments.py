@@ -236,17 +236,17 @@ class TreatmentBuilder:
 
     def _group(self, g: Mention, treatments: list[Treatment], sentence: Sentence) -> Treatment:
         """Resolve a group label: defined here, defined earlier, or known only by its role."""
+        role = g.norm if g.norm in {"experimental", "control", "placebo", "chemotherapy", "other"} else ""
         for t in sorted(treatments, key=lambda t: -t.start):
             if self._bracketed(g.end, t) or self._labels_in_brackets(t, g) or self._verb_defines(g, t, sentence):
-                defined = Treatment(g.start, g.end, g.text, t.drugs, label=g.text, specific=t.specific,
+                defined = Treatment(g.start, g.end, g.text, t.drugs, label=g.text, specific=t.specific, role=role,
                                     definition=t.text, rules=t.rules + ["link.group-definition"])
                 self.groups[g.text] = defined
                 return defined
         if g.text in self.groups:
             known = self.groups[g.text]
             return Treatment(g.start, g.end, g.text, known.drugs, label=g.text, specific=known.specific,
-                             rules=known.rules + ["link.group-reuse"])
-        role = g.norm if g.norm in {"experimental", "control", "placebo", "chemotherapy", "other"} else ""
+                             role=role, rules=known.rules + ["link.group-reuse"])
         drugs = (role,) if role in {"placebo", "chemotherapy"} else ()
         return Treatment(g.start, g.end, g.text, drugs, label=g.text, role=role, specific=False,
                          rules=[g.rule])
