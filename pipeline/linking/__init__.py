@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
 from .arms import ArmFinder, design_arms, is_prior, is_reference, single_arm
-from .backbone import with_backbone
+from .backbone import later_backbone, with_backbone
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
 from .studies import Study
 from .text import Block, DocView, Sentence
@@ -135,11 +135,14 @@ class Walk:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
         designed = [] if study.rows else design_arms(sentence, arms, self.view.text)
         if designed:
-            study.set_arms(with_backbone(designed, sentence, self.view, self.builder, self.words), sentence)
+            designed, study.settled = with_backbone(designed, sentence, self.view, self.words)
+            study.set_arms(designed, sentence)
             return
         single = single_arm(sentence, arms, study) if not study.rows else None
         if single is not None:
             study.set_arms([single], sentence)
+        elif not study.settled:
+            study.arms, study.settled = later_backbone(study.arms, sentence, self.view, self.words)
 
     def _scene(self, sentence: Sentence, arms: list[Treatment], study: Study) -> Scene:
         items, study_arm, refs = [], {}, set()
@@ -158,9 +161,11 @@ class Walk:
         """Restatements are not new rows: a number whose arm is not written here and was linked before."""
         for row in sorted(rows, key=lambda r: r.start):
             base = tuple(getattr(row, k) for k in KEY)
-            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and base in self.seen):
+            number = (study.index, row.endpoint, row.value, row.unit, row.measure)
+            restated = base in self.seen or number in self.seen
+            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and restated):
                 continue
-            self.seen.update({base, base + (row.drugs,)})
+            self.seen.update({base, base + (row.drugs,), number})
             row.citation = attribute(sentence, self.cites)
             self.rows.append((row, study))
             study.rows += 1

@@ -148,6 +148,8 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Ar
     defined = [a for a in distinct if a.label and a.drugs]
     if len(distinct) < 2 or not (randomized or labels & DESIGN_CUES or len(defined) >= 2):
         return []
+    if len(defined) >= 2:  # 研究组/常规组 defined: a bare 诱导化疗 beside them is not a third arm
+        distinct = [a for a in distinct if a.label or a.specific]
     distinct = _placebo_add_on(distinct)
     out = []
     for a in distinct:
