@@ -141,7 +141,7 @@ def test_explain_grep_shows_the_drugs_of_the_row():
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if line.startswith("row ~60 % -> ORR rate"))
     assert "[etoposide+ifosfamide]" in row and "IE" in row
-    assert "rule=" in result.output and "regimen.ie" in result.output
+    assert "rule=" in result.output and "regimen.ie" in result.output and "relation=rel." in result.output
     assert result.output.count("\n#") + result.output.startswith("#") <= 3  # only the sentences asked for
 
 

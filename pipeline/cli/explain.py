@@ -35,8 +35,7 @@ FAMILIES = {
 COLOURS = {label: colour for colour, labels in FAMILIES.items() for label in labels}
 GREY = "#dddddd"
 CHAIN = ("value", "endpoint", "arm", "drugs", "comparator_drugs", "trial", "citation")
-HIDDEN = {"start", "end", "sentence", "segment", "rules", "unit", "measure", "timepoint_months", "qualifier",
-          "value_high"}
+HIDDEN = {"start", "end", "sentence", "rules", "unit", "measure", "timepoint_months", "qualifier", "value_high"}
 
 
 def fields_of(row) -> dict:
@@ -59,13 +58,14 @@ def chain(row) -> str:
             f" -> {f.get('trial') or '(no trial)'} -> [{f.get('citation', '')}]")
 
 
-def details(row) -> str:
-    """The fields the chain does not show (CI, P, disease, study, relation ...), then the rules."""
+def details(row, relations: frozenset[str] = frozenset()) -> str:
+    """The fields the chain does not show (CI, P, disease, study ...), the relation that made the row, the rules."""
     f = fields_of(row)
     extra = [f"{k}={v}" for k, v in f.items() if k not in HIDDEN and k not in CHAIN and v not in ("", None, [], -1)]
     rules = f.get("rules", f.get("rule", ""))
-    rules = ";".join(rules) if isinstance(rules, (list, tuple)) else str(rules)
-    return "  ".join(extra + [f"rule={rules}"])
+    rules = list(rules) if isinstance(rules, (list, tuple)) else str(rules).split(";")
+    made_by = [r for r in rules if r in relations]
+    return "  ".join(extra + [f"relation={';'.join(made_by)}"] * bool(made_by) + [f"rule={';'.join(rules)}"])
 
 
 def _row_filter(spec: str | None):
@@ -125,14 +125,15 @@ def explain_command(
     console = Console()
     if not chosen:
         console.print(f"no sentence of {escape(str(file))} matches", style="yellow")
+    relations = frozenset(r.id for r in ruleset.of("relations"))
     for number, s, rows in chosen:
-        _print_sentence(console, result, number, s, rows)
+        _print_sentence(console, result, number, s, rows, relations)
     if html_out:
-        write_text_or_exit(html_out, html_page(result, chosen))
+        write_text_or_exit(html_out, html_page(result, chosen, relations))
         console.print(f"wrote {escape(str(html_out))}")
 
 
-def _print_sentence(console: Console, result, number: int, s, rows: list) -> None:
+def _print_sentence(console: Console, result, number: int, s, rows: list, relations: frozenset[str]) -> None:
     text = " ".join(result.view.text[s.start:s.end].split())
     console.rule(f"#{number}", align="left")
     console.print(Text(text))
@@ -147,10 +148,10 @@ def _print_sentence(console: Console, result, number: int, s, rows: list) -> Non
         console.print(table)
     for r in rows:
         console.print(Text("row ", style="green") + Text(chain(r)))
-        console.print(Text("    " + details(r), style="dim"))
+        console.print(Text("    " + details(r, relations), style="dim"))
 
 
-def html_page(result, chosen) -> str:
+def html_page(result, chosen, relations: frozenset[str] = frozenset()) -> str:
     """displaCy's entity view per chosen sentence, coloured by label kind, with its rows beside it."""
     from spacy import displacy
 
@@ -164,7 +165,7 @@ def html_page(result, chosen) -> str:
         data = {"text": result.view.text[s.start:s.end], "ents": ents, "title": f"#{number}"}
         parts.append(displacy.render(data, style="ent", manual=True, page=False, options={"colors": colours}))
         if rows:
-            cells = "".join(f"<tr><td>{html.escape(chain(r))}</td><td>{html.escape(details(r))}</td></tr>"
+            cells = "".join(f"<tr><td>{html.escape(chain(r))}</td><td>{html.escape(details(r, relations))}</td></tr>"
                             for r in rows)
             parts.append(f"<table class='rows'>{cells}</table>")
     parts.append("</body></html>")
