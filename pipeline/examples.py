@@ -75,9 +75,6 @@ def _describe(mentions: list) -> str:
     return "; ".join(f"{m.text} {m.label} {m.rule}" for m in mentions) or "no mention"
 
 
-LEXICON_LABELS = {"drugs": "DRUG", "regimens": "REGIMEN", "diseases": "DISEASE", "endpoints": "ENDPOINT"}
-
-
 @runner("drugs", "regimens", "diseases", "endpoints", "terms")
 def run_lexicon(rule: Rule, probe: Probe) -> Iterator[Failure]:
     """An example must yield a mention of the rule itself (after overlaps are settled); a ``not:`` must not.
@@ -85,8 +82,7 @@ def run_lexicon(rule: Rule, probe: Probe) -> Iterator[Failure]:
     Word lists (UNIT, NUMERAL, ...) are read by linking, not matched, so their
     examples must only contain one of their phrases.
     """
-    label = getattr(rule, "label", None)
-    if label in WORD_LISTS:
+    if getattr(rule, "label", None) in WORD_LISTS:
         yield from _run_word_list(rule)
         return
     for example, should in _cases(rule):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import get_args
 
 from .examples import RUNNERS
+from .rulechecks import label_references, labels_named
 from .rules import CODE_LABELS, KINDS, LABEL_FIELDS, LINE_KEY, WORD_LISTS, Rule, RuleSet
 
 LINKING_DIR = Path(__file__).resolve().parent / "linking"
@@ -70,18 +71,17 @@ def _kind_section(kind: str, model: type[Rule], rules: RuleSet) -> list[str]:
     return lines + _key_rows(model, own_only=True) + [""]
 
 
-def _recognised_by(label: str, rules: RuleSet) -> str:
+def _sources(label: str, rules: RuleSet) -> str:
     if label in WORD_LISTS:
         ids = [r.id for r in rules.of("terms") if r.label == label]
         return "word list: " + ", ".join(f"`{i}`" for i in ids)
-    users = [f"`{r.id}`" for kind, names in LABEL_FIELDS.items() for r in rules.of(kind)
-             for name in names if label in ([getattr(r, name)] if isinstance(getattr(r, name), str)
-                                            else getattr(r, name))]
+    users = list(dict.fromkeys(f"`{r.id}`" for _, r, name in label_references(rules)
+                               if label in labels_named(getattr(r, name))))
     lexicon = {"DRUG": "drugs", "REGIMEN": "regimens", "DISEASE": "diseases", "ENDPOINT": "endpoints"}
     if label in lexicon:
         users.insert(0, f"every entry of kind {lexicon[label]}")
-    if label == "CITE":
-        users.insert(0, "code (citation markers)")
+    elif label in CODE_LABELS:
+        users.insert(0, "code")
     return ", ".join(users) or "no rule yet"
 
 
@@ -90,9 +90,9 @@ def _label_section(rules: RuleSet) -> list[str]:
              "The closed set of `rules/labels.yaml`. A `label:` of " +
              ", ".join(f"`{k}`" for k in LABEL_FIELDS) + " entries that is not declared there is an error. "
              "Labels given by code (" + ", ".join(CODE_LABELS) + ") and word lists are declared too.", "",
-             "| label | recognised by | what linking does with it |", "|---|---|---|"]
+             "| label | rules and code that give or name it | what linking does with it |", "|---|---|---|"]
     for rule in sorted(rules.of("labels"), key=lambda r: r.label):
-        lines.append(f"| `{rule.label}` | {_recognised_by(rule.label, rules)} | {rule.description} |")
+        lines.append(f"| `{rule.label}` | {_sources(rule.label, rules)} | {rule.description} |")
     return lines + [""]
 
 

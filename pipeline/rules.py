@@ -188,7 +188,6 @@ KINDS: dict[str, type[Rule]] = {
 LABEL_FIELDS: dict[str, tuple[str, ...]] = {"terms": ("label",), "patterns": ("label",), "relations": ("pattern",)}
 # Labels the code gives (lexicons, citation markers, arms) or reads as word lists: labels.yaml must declare them.
 CODE_LABELS = ("DRUG", "REGIMEN", "DISEASE", "ENDPOINT", "CITE", "ARM")
-LABEL_NAME = regex.compile(r"(?<![A-Za-z_])[A-Z][A-Z_]*(?![A-Za-z_])")
 
 
 @dataclass
@@ -296,91 +295,6 @@ def _validate_entry(path: Path, kind: str, raw: object, problems: list[str]) -> 
         return None
 
 
-def _surface_forms(rule: Rule) -> list[str]:
-    forms = []
-    for attr in ("zh", "abbr", "en", "brands", "phrases"):
-        forms.extend(getattr(rule, attr, []))
-    return forms
-
-
-def _check_ids(rules: RuleSet, problems: list[str]) -> None:
-    seen_ids: dict[str, str] = {}
-    for kind, entries in rules.by_kind.items():
-        for rule in entries:
-            where = rules.where(kind, rule)
-            if rule.id in seen_ids:
-                problems.append(f"{where}: {rule.id}: duplicate id (first at {seen_ids[rule.id]})")
-            else:
-                seen_ids[rule.id] = where
-
-
-def _check_lexicons(rules: RuleSet, problems: list[str]) -> None:
-    """Ambiguous surface forms, and regimens made of drugs nobody defined."""
-    owners: dict[str, tuple[str, str]] = {}
-    for kind in ("drugs", "regimens", "diseases", "endpoints"):
-        for rule in rules.of(kind):
-            where = rules.where(kind, rule)
-            for form in _surface_forms(rule):
-                key = form if form in getattr(rule, "abbr", []) else form.lower()
-                if key in owners and owners[key][0] != rule.id:
-                    problems.append(
-                        f"{where}: {rule.id}: surface form {form!r} is also used by {owners[key][0]}"
-                        f" ({owners[key][1]})"
-                    )
-                owners.setdefault(key, (rule.id, where))
-    drug_names = {rule.name for rule in rules.of("drugs")}
-    for rule in rules.of("regimens"):
-        for drug in rule.drugs:
-            if drug not in drug_names:
-                problems.append(f"{rules.where('regimens', rule)}: {rule.id}: component {drug!r} is not a known drug")
-
-
-def label_references(rules: RuleSet):
-    """(kind, rule, field name) for every field of LABEL_FIELDS: the places a label is named."""
-    for kind, names in LABEL_FIELDS.items():
-        for rule in rules.of(kind):
-            for name in names:
-                yield kind, rule, name
-
-
-def labels_named(value: str | list[str]) -> list[str]:
-    """The labels a field names: each of a list, the capitalised words of a pattern, or the value itself."""
-    if not isinstance(value, str):
-        return [label for item in value for label in labels_named(item)]
-    return LABEL_NAME.findall(value) or ([value] if value else [])
-
-
-def check_labels(rules: RuleSet, references, problems: list[str]) -> None:
-    """Every label named in ``references`` ((kind, rule, field) triples) must be declared in labels.yaml."""
-    declared = {r.label for r in rules.of("labels")}
-    listing = ", ".join(sorted(declared))
-    for kind, rule, name in references:
-        value = getattr(rule, name)
-        for label in labels_named(value):
-            if label not in declared:
-                problems.append(f"{rules.where(kind, rule)}: {rule.id}: unknown label {label!r}"
-                                f" (declared in labels.yaml: {listing})")
-    for label in sorted(set(CODE_LABELS) | WORD_LISTS):
-        if label not in declared:
-            problems.append(f"{rules.directory}: labels: label {label!r} is used by the code but not declared")
-
-
-def _check_kinds(rules: RuleSet, problems: list[str]) -> None:
-    """A kind without entries makes `run` silently extract less (no drugs: no arms); say so."""
-    for kind in KINDS:
-        if not rules.of(kind):
-            problems.append(f"{rules.directory}: no {kind} rules (expected a file with `kind: {kind}` and entries)")
-
-
-def _cross_check(rules: RuleSet, problems: list[str]) -> None:
-    """Checks that span files: every kind present, ids unique, surface forms unambiguous, labels declared."""
-    _check_kinds(rules, problems)
-    _check_ids(rules, problems)
-    _check_lexicons(rules, problems)
-    if rules.of("labels"):
-        check_labels(rules, label_references(rules), problems)
-
-
 def check_rules(directory: Path | str = DEFAULT_RULES_DIR) -> tuple[RuleSet, list[str]]:
     """Validate every rule file of a folder; return the rules and all problems found.
 
@@ -408,8 +322,10 @@ def check_rules(directory: Path | str = DEFAULT_RULES_DIR) -> tuple[RuleSet, lis
             if rule is not None:
                 rules.by_kind.setdefault(kind, []).append(rule)
                 rules.sources[f"{kind}:{rule.id}:{rule.line}"] = f"{path}:{rule.line}"
+    from .rulechecks import cross_check  # here: it imports this module
+
     follow_on: list[str] = []
-    _cross_check(rules, follow_on if unread else problems)
+    cross_check(rules, follow_on if unread else problems)
     for path, entries in unread:
         problems.append(f"{path}: skipped: about {entries} entries of this file not checked")
     if unread:

@@ -227,7 +227,7 @@ def test_label_check_takes_any_kind_and_field(rules_copy, monkeypatch):
     ("ARM:arms (VS|AND ARM:arms)+ VALUE:values", ["ARM", "VS", "AND", "ARM", "VALUE"]),
 ])
 def test_labels_named_by_a_field(value, labels):
-    from pipeline.rules import labels_named
+    from pipeline.rulechecks import labels_named
 
     assert labels_named(value) == labels
 
@@ -242,7 +242,8 @@ def test_labels_the_code_uses_must_be_declared(rules_copy):
 
 def test_every_label_in_use_is_declared_and_every_declared_label_is_used():
     declared = {r.label for r in BUNDLED.of("labels")}
-    from pipeline.rules import CODE_LABELS, label_references, labels_named
+    from pipeline.rulechecks import label_references, labels_named
+    from pipeline.rules import CODE_LABELS
 
     used = {label for _, rule, name in label_references(BUNDLED) for label in labels_named(getattr(rule, name))}
     assert declared == used | set(CODE_LABELS)
