@@ -25,6 +25,7 @@ from .words import Words, words_from_rules
 
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
+ROLES = {"experimental", "control", "placebo"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
 
@@ -210,8 +211,8 @@ def scene_items(scene: Scene, sentence: Sentence, vocabulary: frozenset[str]) ->
 def _resolve(study: Study, t: Treatment):
     """An arm mention as the study's arm: by name, by role (试验组), by its drugs; else as written."""
     arm = study.by_name(t.label) if t.label else None
-    if arm is None and t.label and not t.drugs and t.role:
-        arm = study.by_role(t.role)
+    if arm is None and t.label and t.role in ROLES and (not t.drugs or study.by_drugs(t.drugs) is None):
+        arm = study.by_role(t.role)  # 试验组 of this study, not the one an earlier study defined
     if arm is None and t.drugs:
         arm = study.by_drugs(t.drugs)
     if arm is None:

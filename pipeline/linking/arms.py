@@ -60,6 +60,8 @@ class ArmFinder:
                     boundary = max(boundary, cue.end)
                 continue
             name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
+            if cue.label == "ALIAS_CUE" and _named_list(sentence, cue):
+                continue  # 下称试验组与对照组: names for the arms in order (design_arms)
             covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
             if not name or not covered:
                 continue
@@ -132,8 +134,35 @@ def is_prior(sentence: Sentence, arm: Treatment) -> bool:
     return False
 
 
+def _named_list(sentence: Sentence, cue) -> list:
+    """``以下分别称为试验组和对照组``: the group labels listed right after an alias cue."""
+    labels, position = [], cue.end
+    for m in sentence.labelled("GROUP"):
+        if m.start >= position and m.start - position <= 3:
+            labels.append(m)
+            position = m.end
+    return labels if len(labels) >= 2 else []
+
+
+def _apply_named_lists(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
+    """Arms written before ``下称A与B`` take the names A, B in order; the listed labels are not arms."""
+    for cue in sentence.labelled("ALIAS_CUE"):
+        names = _named_list(sentence, cue)
+        if not names:
+            continue
+        listed = {(m.start, m.end) for m in names}
+        arms = [a for a in arms if (a.start, a.end) not in listed]
+        before = [a for a in arms if a.end <= cue.start and a.specific and not a.label]
+        if len(before) >= len(names):
+            named = dict(zip(map(id, before[-len(names):]), names))
+            arms = [replace(a, label=named[id(a)].text, role=named[id(a)].norm,
+                            rules=a.rules + ["link.named-list"]) if id(a) in named else a for a in arms]
+    return arms
+
+
 def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Arm]:
     """The arms a design sentence gives, in the order written, or [] if it is not one."""
+    arms = _apply_named_lists(sentence, arms)
     candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)]
     labelled = {a.key for a in candidates if a.label and a.drugs}
     distinct: list[Treatment] = []
