@@ -134,7 +134,7 @@ class Walk:
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
-        designed = [] if study.rows else design_arms(sentence, arms, self.view.text)
+        designed = [] if study.rows else design_arms(sentence, arms, self.view.text, len(study.arms))
         if designed:
             designed, study.settled = with_backbone(designed, sentence, self.view, self.words)
             study.set_arms(designed, sentence)
