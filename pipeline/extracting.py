@@ -19,7 +19,7 @@ from . import recognizing  # noqa: F401  (registers the spaCy factories)
 from . import segmenting  # noqa: F401  (registers the tokenizer)
 from .linking import Block, DocView, Words, link, words_from_rules
 from .records import Linked
-from .normalizing import Normalized, normalize
+from .normalizing import Normalized, normalize, restore
 from .reading import Article, read_path, read_text
 from .reading import cues_from_entries as page_cues_from_entries
 from .referencing import cues_from_entries, parse_reference, strip_number
@@ -147,10 +147,20 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     return Analysis(article, norm, body, doc, view, linked, drug_uses)
 
 
+def _in_article_script(a: Analysis) -> None:
+    """Labels and names were read from the simplified text: give them the article's own characters."""
+    for row in a.linked.outcomes:
+        row.arm = restore(a.norm, a.article.text, row.arm)
+    for regimen in a.linked.regimens:
+        regimen.name = restore(a.norm, a.article.text, regimen.name)
+        regimen.definition = restore(a.norm, a.article.text, regimen.definition)
+
+
 def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str, list[dict]]:
     """Rows of every table for one article (the pure per-document function)."""
     rules = rules or load_rules()
     a = analyse(article, rules)
+    _in_article_script(a)
     return article_rows(article, a.norm, a.doc._.mentions, a.linked, a.drug_uses, _references(article, rules))
 
 

@@ -8,9 +8,15 @@ edit is recorded: ``offsets[i]`` is the original index of normalised character
 ``i`` (``offsets[len(text)] == len(original)``) and ``ends[i]`` the end of the
 original piece it came from, so ``to_original`` can return a covering span.
 
+Traditional script (繁體) is converted to simplified with OpenCC in the first,
+one-to-one pass, so the lexicons stay simplified while every offset still points
+at the article's own characters; ``restore`` gives a matched piece of normalised
+text back in the article's script.
+
 Three passes, each linear in the text: a one-to-one character fold
-(``str.translate``), span edits found by regexes (math, markdown, escapes), and
-small context edits on the result (spaces before units, dashes between digits).
+(``str.translate``, then OpenCC's length-preserving traditional-to-simplified
+conversion), span edits found by regexes (math, markdown, escapes), and small
+context edits on the result (spaces before units, dashes between digits).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import heapq
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy
 import regex
@@ -284,9 +291,66 @@ def _context_edits(text: str) -> list[Edit]:
     return sorted(edits)
 
 
+@lru_cache(maxsize=1)
+def _t2s():
+    """OpenCC's traditional-to-simplified converter (phrases first, then characters), built once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplify(text: str) -> str:
+    """Traditional -> simplified Chinese, one character for one, so offsets need no map.
+
+    OpenCC converts by phrase; a phrase whose simplified form has another length
+    would shift every later offset, so a line where that happens is converted
+    character by character instead (characters whose conversion is not a single
+    character stay as written).
+    """
+    converter = _t2s()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    lines = []
+    for line in text.split("\n"):
+        simple = converter.convert(line)
+        if len(simple) != len(line):
+            simple = "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in line)
+        lines.append(simple)
+    return "\n".join(lines)
+
+
+def restore(norm: Normalized, original: str, piece: str) -> str:
+    """A piece of normalised text (an arm label, a regimen name) in the article's own script.
+
+    Labels are slices of the normalised text; where the piece occurs there, the
+    original characters at that place are returned. Anything else (``A vs B``)
+    is mapped character by character through the pairs this article shows,
+    where a simplified character stands for only one original character.
+    """
+    if not piece or piece.isascii():
+        return piece
+    at = norm.text.find(piece)
+    if at >= 0:
+        start, end = norm.to_original(at, at + len(piece))
+        if end - start == len(piece):
+            return original[start:end]
+    return "".join(_original_char(norm, original, ch) for ch in piece)
+
+
+def _original_char(norm: Normalized, original: str, ch: str) -> str:
+    """The article's character behind a normalised one, when the article uses only one."""
+    seen, at = set(), norm.text.find(ch)
+    while at >= 0 and len(seen) < 2:
+        source = norm.offsets[at]
+        seen.add(original[source:source + 1])
+        at = norm.text.find(ch, at + 1)
+    return seen.pop() if len(seen) == 1 else ch
+
+
 def normalize(text: str) -> Normalized:
     """Normalise text for matching; keep a map from every output char to its source."""
-    folded = text.translate(FOLD)
+    folded = simplify(text.translate(FOLD))
     edits = _non_overlapping([_math_edits(folded), _link_edits(folded), _escape_edits(folded),
                               _marker_edits(folded)])
     once, offsets, ends = _splice(folded, edits, None, None)
