@@ -40,6 +40,8 @@ EXTRA = {
     "\u2010": "-", "\u2011": "-", "\ufe63": "-", "\u2212": "-",  # hyphens and the minus sign
     "\u3014": "[", "\u3015": "]", "\u3010": "[", "\u3011": "]",  # tortoise-shell and lenticular brackets
     "\u201c": '"', "\u201d": '"',
+    "\u2266": "\u2264", "\u2267": "\u2265", "\ufe64": "<", "\ufe65": ">", "\ufe66": "=",  # full-width and small
+    "\ufe6a": "%", "\u2236": ":", "\ufe55": ":", "\ufe52": ".",  # operators, per cent, ratio colon, small stop
 }
 
 MATH = regex.compile(r"(?<!\$)\$(?!\$)([^$\n\p{Han}]{1,400}?)(?<!\\)\$")
@@ -50,6 +52,9 @@ ESCAPE = regex.compile(r"\\([\\`*_{}\[\]()#+\-.!~%|<>$])")
 INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 UNIT_SPACE = regex.compile(r"(?<=\d)[ \t]+(?=\u4e2a\u6708|\u6708|\u5468|\u5e74|%)")  # 9.0 <months> -> 9.0<months>
 DASH = regex.compile(r"(?<=[\d%][ \t]?)[\u2012\u2013\u2014\u2015\ufe58](?=[ \t]?\d)")
+# digits spaced out by PDF conversion outside $...$: "2 5 . 3" (tokens of one char, one space apart)
+SPACED_NUMBER = regex.compile(r"(?<![\d.])\d(?: [\d.])+(?![\d.])")
+SPACED_UNIT = regex.compile(r" ?(?:\u4e2a\u6708|\u6708|\u5468|\u5e74|\u5929|\u4f8b|%)")  # months, weeks, years, days, cases
 CITATION_TEXT = regex.compile(r"\d{1,3}(?:\s*[,\-~]\s*\d{1,3})*")
 
 
@@ -284,9 +289,23 @@ def _splice(text: str, edits: list[Edit], offsets: array | None, ends: array | N
     return "".join(pieces), new_offsets, new_ends
 
 
+def _spaced_number_edits(text: str) -> list[Edit]:
+    """``2 5 . 3`` -> ``25.3``: a run of one-character tokens one space apart is one number when
+    it has one inner decimal point or a unit right after it. ``1 7 84`` (page counters) and
+    ``3 4`` without a unit stay as written."""
+    edits: list[Edit] = []
+    for match in SPACED_NUMBER.finditer(text):
+        run = match.group()
+        point = run.count(".") == 1 and run[-1] != "."
+        if point or "." not in run and SPACED_UNIT.match(text, match.end()):
+            edits += [(match.start() + k, match.start() + k + 1, "", []) for k, ch in enumerate(run) if ch == " "]
+    return edits
+
+
 def _context_edits(text: str) -> list[Edit]:
-    """Edits that depend on the already-clean neighbours: unit spaces, dashes in number ranges."""
+    """Edits that depend on the already-clean neighbours: unit spaces, spaced digits, dashes in ranges."""
     edits: list[Edit] = [(m.start(), m.end(), "", []) for m in UNIT_SPACE.finditer(text)]
+    edits += _spaced_number_edits(text)
     edits += [(m.start(), m.end(), "-", [(m.start(), m.end())]) for m in DASH.finditer(text)]
     return sorted(edits)
 
