@@ -8,6 +8,7 @@ the page, its title as the first line. Every ``Section`` offset points into it.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ HEADING_MARK = regex.compile(r"#{1,6}\s")
 NUMBER = regex.compile(r"\d+")
 STATISTIC = regex.compile(r"[%\uff05=\uff1d<>\uff1c\uff1e]|\d\.\d")
 ROLES = ("chrome", "end", "references", "caption")
+DEFAULT_MAX_SIZE, SIZE_VARIABLE = 20_000_000, "MEDMINE_MAX_SIZE"
+CUE_LINE = 300  # page cues judge lines up to this long: chrome is short, a longer line is body
+# (a page flattened into one line must not lose its article to a cue inside it)
 
 
 class ReadError(MedmineError):
@@ -283,14 +287,22 @@ def read_bytes(data: bytes, name: str, cues: PageCues, doc_id: str | None = None
     return read_text(text, cues, doc_id or Path(name).stem, name, encoding, html_title=bool(title))
 
 
-def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: int = 20_000_000) -> Article:
+def max_size() -> int:
+    """The largest article medmine reads, in bytes (characters for text given directly):
+    ``MEDMINE_MAX_SIZE`` (set by ``medmine run --max-size``), else 20 MB."""
+    value = os.environ.get(SIZE_VARIABLE, "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_SIZE
+
+
+def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: int | None = None) -> Article:
     """Read one article file; every failure is a ReadError naming the file."""
     path = Path(path)
+    max_bytes = max_bytes or max_size()
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise ReadError(str(path), f"file is {size / 1e6:.3g} MB, over the limit of {max_bytes / 1e6:.3g} MB",
-                            "split it, or raise the size limit")
+                            "split it, or raise the limit with medmine run --max-size")
         data = path.read_bytes()
     except OSError as exc:
         raise ReadError(str(path), f"cannot read: {exc.strerror or exc}", "check the path and its permissions") \
@@ -301,6 +313,9 @@ def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: 
 def read_text(text: str, cues: PageCues, doc_id: str = "text", path: str = "", encoding: str = "utf-8",
               html_title: bool = False) -> Article:
     """An article from decoded text (``html_title``: the first line is a web page's title)."""
+    if len(text) > max_size():
+        raise ReadError(path or doc_id, f"text of {len(text):,} characters is over the limit of {max_size():,}",
+                        "split it, or raise the limit with medmine run --max-size")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # cues are simplified like the lexicons; simplify() keeps every offset
     sections = tuple(split_sections(simplify(text), cues, first_line_is_title=html_title))
@@ -358,19 +373,20 @@ def _line_kinds(lines: list[tuple], cues: PageCues, title: int | None) -> list[s
     ended = in_refs = False
     for i, (_, _, line, after_blank) in enumerate(lines):
         prev, prev_text = (None, "") if after_blank else (kinds[-1], lines[i - 1][2])
-        if ended or _matches(cues.end, line):
+        short = len(line) <= CUE_LINE  # a long line is body text, whatever cue words it holds
+        if ended or short and _matches(cues.end, line):
             ended, kind = True, "chrome"
         elif _matches(cues.references, line):
             in_refs, kind = True, "references"
         elif in_refs and (ENTRY_START.match(line) or prev is None and ENTRY_LIKE.search(line)):
             kind = "reference"
-        elif in_refs and prev in ("reference", "continuation") and not _matches(cues.chrome, line):
+        elif in_refs and prev in ("reference", "continuation") and not (short and _matches(cues.chrome, line)):
             kind = "continuation"
         elif i == title:
             in_refs, kind = False, "title"
-        elif _matches(cues.chrome, line) or title is not None and i < title:
+        elif short and _matches(cues.chrome, line) or title is not None and i < title:
             in_refs, kind = False, "chrome"
-        elif _matches(cues.caption, line):
+        elif short and _matches(cues.caption, line):
             in_refs, kind = False, "caption"
         else:
             unfinished = prev == "paragraph" and not prev_text.rstrip(CLOSERS).endswith(FINISHED)
