@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
+from .recognizing import apply_definitions
 from . import segmenting  # noqa: F401  (registers the tokenizer)
 from .linking import Block, DocView, Words, link, words_from_rules
 from .records import Linked
@@ -120,7 +121,7 @@ def _recognise(nlp: Language, body: Body) -> tuple[list, Doc]:
             m.start, m.end = m.start + start, m.end + start
         mentions += doc._.mentions
         first = first or doc
-    return mentions, first
+    return apply_definitions(body.text, mentions), first
 
 
 def _in_norm(mentions: list, body: Body) -> list:
