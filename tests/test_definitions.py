@@ -81,8 +81,9 @@ def test_seed_ai_regimen_still_expands():
 def test_explain_names_the_definition_used(tmp_path):
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli import _register, app
 
+    _register()
     path = tmp_path / "ai.txt"
     path.write_text("芳香化酶抑制剂（AI）是内分泌治疗的基石。\n\n研究显示，联合AI的中位PFS为25.3个月。\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["explain", str(path)], env={"COLUMNS": "200"})
