@@ -215,12 +215,14 @@ def _resolve(study: Study, t: Treatment):
         arm = study.by_role(t.role)  # 试验组 of this study, not the one an earlier study defined
     if arm is None and t.drugs:
         arm = study.by_drugs(t.drugs)
+    if arm is not None:
+        study.name_arm(arm, t.label)
+    if t.label and not (arm.drugs if arm else t.drugs) and (arm.role if arm else t.role) not in ROLES \
+            and study.current is not None:
+        # 手术组 / 非手术组 of a study of one drug: every arm described without a drug gets it
+        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm is None:
         return t, None
-    study.name_arm(arm, t.label)
-    if not arm.drugs and arm.role == "other" and study.current is not None:
-        # 手术组 / 非手术组 of a study of one drug: every arm gets it
-        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm.drugs == t.drugs and not t.label:
         return t, arm
     return arm.as_treatment(t.start, t.end, t.text, "link.study-arm-name"), arm

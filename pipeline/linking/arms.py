@@ -67,7 +67,7 @@ class ArmFinder:
             if not name or not covered:
                 continue
             drugs = tuple(sorted({d for t in covered for d in t.drugs}))
-            arm = Treatment(covered[0].start, end, name, drugs, label=name,
+            arm = Treatment(covered[0].start, end, name, drugs, label=name, parts=tuple(t.drugs for t in covered),
                             specific=any(t.specific for t in covered), definition=self.text[covered[0].start:cue.start],
                             rules=sorted({r for t in covered for r in t.rules} | {cue.rule, "link.label-definition"}))
             self.aliases[name] = arm
@@ -198,11 +198,15 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
 
 
 def _placebo_add_on(arms: list[Treatment]) -> list[Treatment]:
-    """``给予卡铂和紫杉醇，索拉非尼（A组）或安慰剂（B组）``: the unlabelled treatment is every arm's backbone."""
+    """``给予卡铂和紫杉醇，索拉非尼（A组）或安慰剂（B组）``: what the other arm is given besides its own
+    last treatment (or an unlabelled treatment of the sentence) is the placebo arm's backbone too."""
     labelled = [a for a in arms if a.label]
     if len(labelled) < 2 or not any(a.drugs == ("placebo",) for a in labelled):
         return arms
     shared = {d for a in arms if not a.label for d in a.drugs}
+    for a in labelled:
+        if len(a.parts) > 1:
+            shared |= {d for part in a.parts[:-1] for d in part}
     return [replace(a, drugs=tuple(sorted(set(a.drugs) | shared)), rules=a.rules + ["link.placebo-add-on"])
             for a in labelled]
 
