@@ -187,7 +187,7 @@ KINDS: dict[str, type[Rule]] = {
 # A field holds one label (`label: VS`) or a pattern naming labels in capitals (`VALUE:values (AND VALUE)+`).
 LABEL_FIELDS: dict[str, tuple[str, ...]] = {"terms": ("label",), "patterns": ("label",), "relations": ("pattern",)}
 # Labels the code gives (lexicons, citation markers, arms) or reads as word lists: labels.yaml must declare them.
-CODE_LABELS = ("DRUG", "REGIMEN", "DISEASE", "ENDPOINT", "CITE", "ARM")
+CODE_LABELS = ("DRUG", "REGIMEN", "DISEASE", "ENDPOINT", "CITE", "ARM", "DEFINITION")
 
 
 @dataclass

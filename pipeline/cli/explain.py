@@ -143,8 +143,9 @@ def _print_sentence(console: Console, result, number: int, s, rows: list, relati
     if s.mentions:
         table = Table("span", "label", "norm", "rule", box=None)
         for m in s.mentions:
+            defined = f" (defined by {m.data['defined_by']})" if m.data.get("defined_by") else ""
             table.add_row(Text(m.text), Text(m.label, style=f"bold {COLOURS.get(m.label, GREY)}"), Text(m.norm),
-                          Text(m.rule))
+                          Text(m.rule + defined))
         console.print(table)
     for r in rows:
         console.print(Text("row ", style="green") + Text(chain(r)))

@@ -1,6 +1,7 @@
 """``medmine run``: batch-extract tables from article files."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from ..batch import collect, derive_formats, run_batch
 from ..errors import InputError
+from ..reading import SIZE_VARIABLE
 from . import app
 from .common import RULES_OPTION, folder_or_exit, rules_or_exit
 
@@ -27,10 +29,14 @@ def run_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 if any document failed."),
     formats: str = typer.Option("csv,parquet,xlsx", "--formats", help="Comma-separated: csv,parquet,xlsx."),
     rules: Path = RULES_OPTION,
+    max_size: float = typer.Option(None, "--max-size", min=0.001, help="Largest article to read, in MB "
+                                   "(default 20; larger files become error rows naming the file)."),
 ) -> None:
     """Read articles, extract every table, write them to OUT (CSV, Parquet, XLSX)."""
     console = Console(stderr=True)
     folder_or_exit(out)
+    if max_size:  # through the environment, so that worker processes see it too
+        os.environ[SIZE_VARIABLE] = str(int(max_size * 1e6))
     ruleset = rules_or_exit(rules)
     inputs = paths or [DEFAULT_CORPUS]
     skipped: list[Path] = []

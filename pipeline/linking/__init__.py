@@ -25,6 +25,7 @@ from .words import Words, words_from_rules
 
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
+ROLES = {"experimental", "control", "placebo"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
 
@@ -133,7 +134,7 @@ class Walk:
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
-        designed = [] if study.rows else design_arms(sentence, arms, self.view.text)
+        designed = [] if study.rows else design_arms(sentence, arms, self.view.text, len(study.arms))
         if designed:
             designed, study.settled = with_backbone(designed, sentence, self.view, self.words)
             study.set_arms(designed, sentence)
@@ -210,16 +211,18 @@ def scene_items(scene: Scene, sentence: Sentence, vocabulary: frozenset[str]) ->
 def _resolve(study: Study, t: Treatment):
     """An arm mention as the study's arm: by name, by role (试验组), by its drugs; else as written."""
     arm = study.by_name(t.label) if t.label else None
-    if arm is None and t.label and not t.drugs and t.role:
-        arm = study.by_role(t.role)
+    if arm is None and t.label and t.role in ROLES and (not t.drugs or study.by_drugs(t.drugs) is None):
+        arm = study.by_role(t.role)  # 试验组 of this study, not the one an earlier study defined
     if arm is None and t.drugs:
         arm = study.by_drugs(t.drugs)
+    if arm is not None:
+        study.name_arm(arm, t.label)
+    if t.label and not (arm.drugs if arm else t.drugs) and (arm.role if arm else t.role) not in ROLES \
+            and study.current is not None:
+        # 手术组 / 非手术组 of a study of one drug: every arm described without a drug gets it
+        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm is None:
         return t, None
-    study.name_arm(arm, t.label)
-    if not arm.drugs and arm.role == "other" and study.current is not None:
-        # 手术组 / 非手术组 of a study of one drug: every arm gets it
-        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm.drugs == t.drugs and not t.label:
         return t, arm
     return arm.as_treatment(t.start, t.end, t.text, "link.study-arm-name"), arm

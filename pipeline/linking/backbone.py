@@ -33,12 +33,17 @@ def backbone(sentences: list[Sentence], view: DocView, words: Words) -> tuple[tu
     """The one chemotherapy regimen a study names (two or more cytotoxics), and whether it offers a choice."""
     scout = TreatmentBuilder(view.text, words)
     for sentence in sentences:
+        found = set()
         for t in scout.treatments(sentence):
             cytotoxic = _cytotoxic(t, words)
             if len(cytotoxic) > 1 and not {CHEMO, "placebo"} & cytotoxic:
                 if _is_choice(sentence, t, view.text):
                     return None, True
-                return tuple(sorted(cytotoxic)), False
+                found.add(tuple(sorted(cytotoxic)))
+        if len(found) > 1:
+            return None, True  # 鳞癌为TC，非鳞癌为AP: one regimen per histology is a choice
+        if found:
+            return found.pop(), False
     return None, False
 
 

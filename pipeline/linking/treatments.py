@@ -37,6 +37,7 @@ class Treatment:
     rules: list[str] = field(default_factory=list)
     agents: list[Mention] = field(default_factory=list, repr=False)
     arm: bool = True             # False for a regimen spelled out only to define it
+    parts: tuple[tuple[str, ...], ...] = ()  # a label over several treatments: the drugs of each
 
     @property
     def key(self) -> str:
