@@ -145,7 +145,8 @@ def test_explain_grep_shows_the_drugs_of_the_row():
     assert result.output.count("\n#") + result.output.startswith("#") <= 3  # only the sentences asked for
 
 
-@pytest.mark.parametrize("option", [["--sentence", "24"], ["--row", "ORR:60"], ["--row", "orr:60.0"]])
+@pytest.mark.parametrize("option", [["--sentence", "24"], ["--row", "ORR:60"], ["--row", "orr:60.0"],
+                                    ["--grep", "接近60％"], ["--grep", "接近60%", "--row", "ORR:60"]])
 def test_explain_filters_choose_one_sentence(option):
     result = runner.invoke(app, ["explain", *option, str(SEED)], terminal_width=200)
     assert result.exit_code == 0, result.output

@@ -29,8 +29,9 @@ FAMILIES = {
     "#feca74": ("ENDPOINT",),
     "#ff9561": ("VALUE", "HR", "ORATIO", "NR", "CI", "PVAL", "LANDMARK"),
     "#aa9cfc": ("TRIAL", "PHASE", "N", "DESIGN", "SETTING", "STUDY", "STUDY_INTRO", "FOLLOWUP", "VENUE", "DISEASE"),
-    "#bfe1d9": ("GROUP", "COMBINE", "OR", "DEFINE_VERB", "PRIOR", "GENERIC_PREFIX", "MODIFIER", "DOSE"),
-    "#e4e7d2": ("CITE",),
+    "#bfe1d9": ("GROUP", "ARM_LABEL", "ALIAS_CUE", "ADD_ON", "REF_BEFORE", "REF_AFTER", "ALL_ARMS", "EACH", "COMBINE",
+                "OR", "DEFINE_VERB", "PRIOR", "GENERIC_PREFIX", "MODIFIER", "DOSE"),
+    "#e4e7d2": ("CITE", "DEFINITION"),
 }
 COLOURS = {label: colour for colour, labels in FAMILIES.items() for label in labels}
 GREY = "#dddddd"
@@ -69,39 +70,36 @@ def details(row, relations: frozenset[str] = frozenset()) -> str:
 
 
 def _row_filter(spec: str | None):
-    """``ORR:60`` -> a test of rows; the value compares as a number where it is one (60 == 60.0)."""
+    """``ORR:60`` -> a test of rows; values compare as numbers (60 == 60.0), endpoints in any case."""
     if spec is None:
         return None
+    from ..evaluating.matching import number
+
     endpoint, sep, value = spec.partition(":")
     if not sep or not endpoint:
         fail(f"--row {spec!r}: expected ENDPOINT:VALUE, e.g. ORR:60")
-
-    def same(a: str, b: str) -> bool:
-        try:
-            return float(a) == float(b)
-        except ValueError:
-            return a.strip() == b.strip()
-    return lambda row: (fields_of(row).get("endpoint", "").upper() == endpoint.upper()
-                        and same(str(fields_of(row).get("value", "")), value))
+    return lambda row: (str(fields_of(row).get("endpoint", "")).upper() == endpoint.upper()
+                        and number(str(fields_of(row).get("value", ""))) == number(value.strip()))
 
 
 def select(result, number: int | None, grep: str | None, row_spec: str | None, all_sentences: bool):
-    """(number, sentence, rows) of the sentences asked for; numbers count every sentence from 1."""
+    """(number, sentence, rows) of the sentences asked for; numbers count every sentence from 1.
+
+    Without a filter, the sentences with mentions (all with ``--all``); filters combine.
+    """
     by_sentence: dict[tuple[int, int], list] = {}
     for row in result.linked.outcomes:
         by_sentence.setdefault(tuple(row.sentence), []).append(row)
-    needle = normalize(grep).text if grep else None
+    needle = normalize(grep).text if grep else None  # the text is searched as normalised: 60％ finds 60%
     wanted = _row_filter(row_spec)
+    filtered = number is not None or needle or wanted
     chosen = []
     for i, s in enumerate(result.view.sentences, start=1):
-        rows = by_sentence.get((s.start, s.end), [])
-        if wanted:
-            rows = [r for r in rows if wanted(r)]
-        if number is not None and i != number or needle and needle not in result.view.text[s.start:s.end]:
+        rows = [r for r in by_sentence.get((s.start, s.end), []) if wanted is None or wanted(r)]
+        if (number is not None and i != number) or (needle and needle not in result.view.text[s.start:s.end]) \
+                or (wanted and not rows):
             continue
-        if wanted and not rows:
-            continue
-        if s.mentions or all_sentences or number or needle or wanted:
+        if filtered or s.mentions or all_sentences:
             chosen.append((i, s, rows))
     return chosen
 
