@@ -17,6 +17,8 @@ from spacy.tokens import Doc
 
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
 from . import segmenting  # noqa: F401  (registers the tokenizer)
+from .citation_checks import add_checks
+from .citation_words import vocabulary
 from .linking import Block, DocView, Words, link, words_from_rules
 from .records import Linked
 from .normalizing import Normalized, normalize
@@ -151,7 +153,8 @@ def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str,
     """Rows of every table for one article (the pure per-document function)."""
     rules = rules or load_rules()
     a = analyse(article, rules)
-    return article_rows(article, a.norm, a.doc._.mentions, a.linked, a.drug_uses, _references(article, rules))
+    rows = article_rows(article, a.norm, a.doc._.mentions, a.linked, a.drug_uses, _references(article, rules))
+    return add_checks(rows, vocabulary(rules))
 
 
 def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None,
