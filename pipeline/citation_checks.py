@@ -174,8 +174,8 @@ def judge(claim: Claim, refs: list[int], entries: dict[int, Entry], vocab: Vocab
             return "consistent", [], f"ref {h.entry.ref_no} names {h.names()}", h.rules
     covered = set().union(*(h.matched for h in cited)) if cited else set()
     better = [h for no, h in sorted(helds.items()) if no not in refs and not h.entry.guideline
-              and convincing(h, covered, claim)]
-    if supporting and not (better and all(h.foreign for h in supporting)):
+              and convincing(h, covered, claim) and all(_differs(c, h) for c in cited)]
+    if supporting and not better:
         return ("consistent", [], "; ".join(f"ref {h.entry.ref_no} names {h.names()}" for h in supporting),
                 set().union(*(h.rules for h in supporting)))
     blocking = _blocking(refs, entries, helds)
@@ -188,6 +188,12 @@ def judge(claim: Claim, refs: list[int], entries: dict[int, Entry], vocab: Vocab
         reason = f"{wrong}; " + "; ".join(f"ref {h.entry.ref_no} names {h.names()}" for h in chosen)
         return "mismatch", [h.entry.ref_no for h in chosen], reason, set().union(*(h.rules for h in chosen))
     return "unverifiable", [], f"{wrong}; no other entry names {_listing(claim)} as the text does", set()
+
+
+def _differs(cited: Held, other: Held) -> bool:
+    """The cited entry is about another treatment than ``other``: it names a drug ``other`` does not.
+    (An entry naming the same drugs as the better one is the same study, with a claim that lost a drug.)"""
+    return any(drug not in other.entry.drugs for drug in cited.foreign)
 
 
 def _listing(claim: Claim) -> str:

@@ -20,7 +20,7 @@ from .rules import RuleSet, load_rules
 
 EDGE_BEFORE, EDGE_AFTER = r"(?<![\p{Latin}\d])", r"(?![\p{Latin}\d])"
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
-TOKEN = regex.compile(r"\p{Han}+|\p{L}+|\p{N}+")
+TOKEN = regex.compile(r"\p{Han}+|[^\W\d_\p{Han}]+|\d+")
 
 
 def fold_words(text: str) -> str:
