@@ -16,12 +16,15 @@ list, a guideline, a title naming no drug, a claim naming no drug or trial).
 """
 from __future__ import annotations
 
-import regex
 from dataclasses import dataclass, field
+
+import regex
 
 from .citation_words import Vocabulary, fold_words
 
 YEAR = regex.compile(r"(?:19|20)\d{2}")
+DRUG_LABELS = frozenset({"DRUG", "REGIMEN"})  # mention labels whose norm is drugs joined by +
+TRIAL_LABEL = "TRIAL"
 
 
 @dataclass
@@ -34,17 +37,17 @@ class Claim:
     phases: set[str] = field(default_factory=set)
     designs: set[str] = field(default_factory=set)
     venues: set[tuple[str, str]] = field(default_factory=set)  # (year, conference)
-    sentence: str = ""  # the marker's sentence and those of the rows it supports
-    said: set[str] = field(default_factory=set)  # drugs those sentences name, read with the vocabulary
+    sentence: str = ""  # the text next to the marker: its sentence, its rows' sentences, trial names
+    said: set[str] = field(default_factory=set)  # drugs named there (and since the marker before)
 
     def items(self) -> set[str]:
         """Every drug the claim stands for: its rows' drugs and those its sentences name."""
         return self.drugs | self.said
 
-    def in_sentence(self, key: str) -> bool:
+    def named_nearby(self, key: str) -> bool:
         """The text itself names this item (a drug, ``trial X`` or ``author X``) next to the marker."""
         if key.startswith("trial "):
-            return any(alias in fold_words(self.sentence) for alias in trial_aliases(key[6:]))
+            return names_trial(self.sentence, key[6:])
         return key.startswith("author ") or key in self.said
 
     def text(self) -> str:
@@ -113,6 +116,19 @@ def trial_aliases(name: str) -> list[str]:
     return [f for f in dict.fromkeys(folded) if len(f.replace(" ", "")) >= 3]
 
 
+def names_trial(text: str, trial: str) -> bool:
+    """The text names the trial: one of its aliases as whole tokens, not followed by a number
+    (``FRESCO`` is not named by ``FRESCO-2``)."""
+    folded = fold_words(text)
+    for alias in trial_aliases(trial):
+        at = folded.find(alias)
+        while at >= 0:
+            if not folded[at + len(alias):].split(" ", 1)[0].isdigit():
+                return True
+            at = folded.find(alias, at + 1)
+    return False
+
+
 def names_author(sentence: str, author: str) -> bool:
     """The body names an entry's first author (``Goorin等``, ``王凯等报道``)."""
     if not author:
@@ -128,15 +144,14 @@ def hold(claim: Claim, entry: Entry, vocab: Vocabulary) -> Held:
             if vocab.related(claimed, named):
                 plain = surface.casefold().rstrip("s") == claimed.casefold().rstrip("s")
                 label = claimed if plain else f"{claimed} ({surface})"
-                matched[claimed] = label if claimed in claim.drugs else f"{label} [named in the sentence]"
+                matched[claimed] = label if claimed in claim.drugs else f"{label} [named in the text]"
                 rules.add(rule)
                 break
-    for named, (surface, rule) in sorted(entry.drugs.items()):
+    for named in sorted(entry.drugs):
         if vocab.is_specific(named) and not any(vocab.related(c, named) for c in claim.items()):
             foreign.append(named)
-    title = fold_words(entry.title)
     for trial in claim.trials:
-        if any(alias in title for alias in trial_aliases(trial)):
+        if names_trial(entry.title, trial):
             matched[f"trial {trial}"] = f"trial {trial}"
     if names_author(claim.sentence, entry.author):
         matched[f"author {entry.author}"] = f"first author {entry.author}"
@@ -155,12 +170,15 @@ def convincing(held: Held, covered: set[str], claim: Claim) -> bool:
     at least one of the extra items is named next to the marker (so a linking slip in the rows cannot
     raise the alarm alone), and it names the trial or author, two items, or all of a one-drug claim."""
     extra = set(held.matched) - covered
-    if not (set(held.matched) > covered and any(claim.in_sentence(key) for key in extra)):
+    if not (set(held.matched) > covered and any(claim.named_nearby(key) for key in extra)):
         return False
     return held.strong or len(held.matched) >= min(2, len(claim.items()) + len(claim.trials))
 
 
-def judge(claim: Claim, refs: list[int], entries: dict[int, Entry], vocab: Vocabulary) -> tuple[str, list[int], str, set]:
+Verdict = tuple[str, list[int], str, set]  # verdict, suggested refs, reason, rule ids
+
+
+def judge(claim: Claim, refs: list[int], entries: dict[int, Entry], vocab: Vocabulary) -> Verdict:
     """(verdict, suggested refs, reason, rule ids) for one marker's claim."""
     if not entries:
         return "unverifiable", [], "the article has no reference list", set()
@@ -183,11 +201,16 @@ def judge(claim: Claim, refs: list[int], entries: dict[int, Entry], vocab: Vocab
         return "unverifiable", [], blocking, set()
     wrong = "; ".join(_wrong(no, entries, helds) for no in refs)
     if better:
-        best = max((len(h.matched), len(h.supporting)) for h in better)
-        chosen = [h for h in better if (len(h.matched), len(h.supporting)) == best]
+        best = max(_rank(h) for h in better)
+        chosen = [h for h in better if _rank(h) == best]
         reason = f"{wrong}; " + "; ".join(f"ref {h.entry.ref_no} names {h.names()}" for h in chosen)
         return "mismatch", [h.entry.ref_no for h in chosen], reason, set().union(*(h.rules for h in chosen))
     return "unverifiable", [], f"{wrong}; no other entry names {_listing(claim)} as the text does", set()
+
+
+def _rank(held: Held) -> tuple[bool, int, int]:
+    """Suggest the entries naming the trial or author first, then those naming most of the claim."""
+    return held.strong, len(held.matched), len(held.supporting)
 
 
 def _differs(cited: Held, other: Held) -> bool:
@@ -268,22 +291,39 @@ def claims(rows: dict[str, list[dict]], vocab: Vocabulary) -> dict[int, Claim]:
                 claim.trials.append(o["trial"])
     for t in rows.get("trials", []):
         groups = _covering(t.get("citation"), markers).values()
-        mine = [i for indices in groups for i in indices if any(_supports(t, o) for o in supported.get(i, []))]
+        mine = [i for indices in groups for i in indices if any(_supports(t, o, vocab) for o in supported.get(i, []))]
         for i in mine or [indices[0] for indices in groups]:
             claim = found.setdefault(i, Claim(sentence=str(markers[i].get("sentence") or "")))
             _add_trial(claim, t, vocab)
     for i, claim in found.items():
-        sentences = [claim.sentence, *(str(o.get("sentence") or "") for o in supported.get(i, []))]
-        claim.sentence = "\n".join(dict.fromkeys(s for s in sentences if s))
-        claim.said = {d for d in vocab.drugs_in(claim.sentence) if not vocab.is_generic(d)}
+        _read_context(claim, supported.get(i, []), _window(i, markers, rows.get("mentions", [])), vocab)
     return found
 
 
-def _supports(trial: dict, outcome: dict) -> bool:
-    """An outcome row belongs to a trial row: same trial name, or its drugs are one of the arms."""
-    if trial.get("trial") and trial.get("trial") == outcome.get("trial"):
-        return True
-    return bool(outcome.get("drugs")) and outcome["drugs"] in str(trial.get("arms") or "").split("|")
+def _read_context(claim: Claim, supported: list[dict], window: list[dict], vocab: Vocabulary) -> None:
+    """What the text next to the marker names itself, as evidence independent of the rows' linking."""
+    sentences = [claim.sentence, *(str(o.get("sentence") or "") for o in supported),
+                 *(m["text"] for m in window if m.get("label") == TRIAL_LABEL)]
+    claim.sentence = "\n".join(dict.fromkeys(s for s in sentences if s))
+    named = set(vocab.drugs_in(claim.sentence))
+    named |= {d for m in window if m.get("label") in DRUG_LABELS for d in _drugs(m.get("norm"))}
+    claim.said = {d for d in named if not vocab.is_generic(d)}
+
+
+def _window(i: int, markers: list[dict], mentions: list[dict]) -> list[dict]:
+    """The mentions a marker closes: from the end of the marker before it to its own end, so a drug
+    introduced a few sentences before the numbers still counts as named next to the marker."""
+    start = max((m["end"] for m in markers if m["end"] <= markers[i]["start"]), default=0)
+    return [m for m in mentions if start <= m.get("start", -1) and m.get("end", 0) <= markers[i]["end"]]
+
+
+def _supports(trial: dict, outcome: dict, vocab: Vocabulary) -> bool:
+    """An outcome row belongs to a trial row: the same trial name when both have one, else its drugs
+    are one of the trial's arms (not a placebo or chemotherapy arm, which many trials share)."""
+    if trial.get("trial") and outcome.get("trial"):
+        return trial["trial"] == outcome["trial"]
+    drugs = _drugs(outcome.get("drugs"))
+    return any(not vocab.is_generic(d) for d in drugs) and outcome["drugs"] in str(trial.get("arms") or "").split("|")
 
 
 def _add_arm(claim: Claim, arm, vocab: Vocabulary) -> None:

@@ -67,7 +67,8 @@ class Vocabulary:
     def drugs_in(self, text: str) -> dict[str, tuple[str, str]]:
         """Canonical drug -> (surface, rule id) for every drug or regimen the text names."""
         found: dict[str, tuple[str, str]] = {}
-        for pattern, table, fold in ((self.names, self.by_name, True), (self.abbreviations, self.by_abbreviation, False)):
+        lookups = ((self.names, self.by_name, True), (self.abbreviations, self.by_abbreviation, False))
+        for pattern, table, fold in lookups:
             for match in pattern.finditer(text) if pattern else ():
                 drugs, rule = self._meaning(match.group(), table, fold)
                 for drug in drugs:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.batch import collect, process
-from pipeline.citation_checks import check_citations, family_name, trial_aliases
+from pipeline.citation_checks import check_citations, family_name, names_trial, trial_aliases
 from pipeline.citation_words import fold_words, phase_code, vocabulary
 from pipeline.cli import _register, app
 from pipeline.evaluating import evaluate
@@ -86,8 +86,11 @@ def test_a_marker_past_the_end_with_no_entry_naming_the_claim_is_unverifiable():
     assert "ref 3 is past the end of the list (2 entries)" in row["reason"]
 
 
-@pytest.mark.parametrize("guideline", [GUIDELINE, "NCCN Clinical Practice Guidelines in Oncology. Soft Tissue "
-                                       "Sarcoma. Version 2. 2024.", "王一.软组织肉瘤安罗替尼治疗专家共识[J].中国肿瘤, 2021, 30(1):1-5."])
+@pytest.mark.parametrize("guideline", [
+    GUIDELINE,
+    "NCCN Clinical Practice Guidelines in Oncology. Soft Tissue Sarcoma. Version 2. 2024.",
+    "王一.软组织肉瘤安罗替尼治疗专家共识[J].中国肿瘤, 2021, 30(1):1-5.",
+])
 def test_a_guideline_reference_is_unverifiable_even_when_another_entry_names_the_claim(guideline):
     row, = checks(article([ANLOTINIB_SENTENCE.format(1)], [guideline, ANLOTINIB]))
     assert (row["verdict"], row["suggested_refs"], row["reason"]) == ("unverifiable", "", "ref 1 is a guideline")
@@ -135,6 +138,12 @@ def test_a_trial_name_in_the_title_is_enough_whatever_its_spelling(spelling):
     row, = checks(article([sentence], [entry, APATINIB]))
     assert row["verdict"] == "consistent"
     assert "trial KEYNOTE-189" in row["reason"]
+
+
+@pytest.mark.parametrize("title, named", [("the FRESCO-2 trial", False), ("FRESCO 2 study", False),
+                                          ("the FRESCO trial", True), ("FRESCO: a randomized study", True)])
+def test_a_trial_name_is_not_named_by_its_numbered_successor(title, named):
+    assert names_trial(title, "FRESCO") is named
 
 
 def test_a_first_author_named_in_the_text_is_enough():
@@ -248,13 +257,15 @@ def test_related_drugs(claimed, named, related):
     assert VOCAB.related(claimed, named) is related
 
 
-@pytest.mark.parametrize("low, high, code", [("2", "", "II"), ("1", "2", "I/II"), ("Ⅲ", "", "III"), ("II", "III", "II/III")])
+@pytest.mark.parametrize("low, high, code", [("2", "", "II"), ("1", "2", "I/II"), ("Ⅲ", "", "III"),
+                                             ("II", "III", "II/III")])
 def test_phase_codes(low, high, code):
     assert phase_code(low, high) == code
 
 
 @pytest.mark.parametrize("title, phases", [("a single-arm, phase 2 trial", {"II"}), ("Phase II/III trial of X", {"II/III"}),
-                                           ("一项II期临床研究", {"II"}), ("phase 1/2 study", {"I/II"})])
+                                           ("一项II期临床研究", {"II"}), ("phase 1/2 study", {"I/II"}),
+                                           ("a randomized trial", set())])
 def test_phases_in_titles(title, phases):
     assert VOCAB.phases_in(title) == phases
 
@@ -285,7 +296,8 @@ def test_seed_has_exactly_the_gold_mismatch_and_every_consistent_reason_names_a_
     with open(ROOT / "corpus" / "gold" / "citation_checks.csv", encoding="utf-8") as handle:
         gold = [(g["refs"], g["suggested_refs"]) for g in csv.DictReader(handle) if g["doc_id"] == "dxy_ifo_sarcoma"]
     assert [(r["refs"], r["suggested_refs"]) for r in rows if r["verdict"] == "mismatch"] == gold == [("12", "13")]
-    assert all(r["reason"].startswith("ref ") and " names " in r["reason"] for r in rows if r["verdict"] == "consistent")
+    consistent = [r for r in rows if r["verdict"] == "consistent"]
+    assert consistent and all(r["reason"].startswith("ref ") and " names " in r["reason"] for r in consistent)
 
 
 def test_evaluate_scores_only_the_mismatch_rows(tmp_path):
