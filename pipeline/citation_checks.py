@@ -296,24 +296,35 @@ def claims(rows: dict[str, list[dict]], vocab: Vocabulary) -> dict[int, Claim]:
             claim = found.setdefault(i, Claim(sentence=str(markers[i].get("sentence") or "")))
             _add_trial(claim, t, vocab)
     for i, claim in found.items():
-        _read_context(claim, supported.get(i, []), _window(i, markers, rows.get("mentions", [])), vocab)
+        mentions = rows.get("mentions", [])
+        _read_context(claim, supported.get(i, []), _window(i, markers, mentions),
+                      _window(i, markers, mentions, back=2), vocab)
     return found
 
 
-def _read_context(claim: Claim, supported: list[dict], window: list[dict], vocab: Vocabulary) -> None:
-    """What the text next to the marker names itself, as evidence independent of the rows' linking."""
+def _read_context(claim: Claim, supported: list[dict], window: list[dict], study: list[dict],
+                  vocab: Vocabulary) -> None:
+    """What the text next to the marker names itself, as evidence independent of the rows' linking:
+    the drugs since the marker before, or, when that stretch names none (a results paragraph that
+    follows a design paragraph with its own marker), since the marker before that; trial names always
+    from the longer stretch."""
     sentences = [claim.sentence, *(str(o.get("sentence") or "") for o in supported),
-                 *(m["text"] for m in window if m.get("label") == TRIAL_LABEL)]
+                 *(m["text"] for m in study if m.get("label") == TRIAL_LABEL)]
     claim.sentence = "\n".join(dict.fromkeys(s for s in sentences if s))
     named = set(vocab.drugs_in(claim.sentence))
-    named |= {d for m in window if m.get("label") in DRUG_LABELS for d in _drugs(m.get("norm"))}
+    named |= _mentioned_drugs(window) or _mentioned_drugs(study)
     claim.said = {d for d in named if not vocab.is_generic(d)}
 
 
-def _window(i: int, markers: list[dict], mentions: list[dict]) -> list[dict]:
-    """The mentions a marker closes: from the end of the marker before it to its own end, so a drug
-    introduced a few sentences before the numbers still counts as named next to the marker."""
-    start = max((m["end"] for m in markers if m["end"] <= markers[i]["start"]), default=0)
+def _mentioned_drugs(mentions: list[dict]) -> set[str]:
+    return {d for m in mentions if m.get("label") in DRUG_LABELS for d in _drugs(m.get("norm"))}
+
+
+def _window(i: int, markers: list[dict], mentions: list[dict], back: int = 1) -> list[dict]:
+    """The mentions a marker closes: from the end of the ``back``-th marker before it to its own end,
+    so a drug introduced a few sentences before the numbers still counts as named next to the marker."""
+    ends = sorted(m["end"] for m in markers if m["end"] <= markers[i]["start"])
+    start = ends[-back] if len(ends) >= back else 0
     return [m for m in mentions if start <= m.get("start", -1) and m.get("end", 0) <= markers[i]["end"]]
 
 

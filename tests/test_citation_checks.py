@@ -74,6 +74,19 @@ def test_the_same_markers_in_the_right_order_are_consistent_and_say_what_matched
     assert set(rows["[1]"]["rule"].split(";")) == {"drug.anlotinib", "drug.doxorubicin"}
 
 
+def test_results_that_name_arms_by_their_labels_are_checked_against_the_design_paragraph():
+    """The drugs and trial are named before the design paragraph's own marker; the results sentence
+    says only 试验组 and 对照组, and its marker points at another study."""
+    design = "PALM-9研究共纳入300例晚期软组织肉瘤患者，按1:1随机分为试验组（安罗替尼+多柔比星）和对照组（多柔比星）[1]。"
+    results = "中位随访12个月时，试验组与对照组的ORR分别为40%和20%[3]。"
+    final = "Wu H, et al. Anlotinib plus doxorubicin versus doxorubicin in soft tissue sarcoma (PALM-9): final " \
+            "results. Lancet Oncol. 2024;25:1-9."
+    protocol = "Wu H, et al. Design of PALM-9: anlotinib plus doxorubicin in sarcoma. BMC Cancer. 2022;22:1-5."
+    rows = by_marker(checks(article([design, results], [protocol, final, APATINIB])))
+    assert rows["[1]"]["verdict"] == "consistent"
+    assert (rows["[3]"]["verdict"], rows["[3]"]["suggested_refs"]) == ("mismatch", "1;2")
+
+
 def test_a_marker_past_the_end_of_the_list_suggests_the_entry_that_names_the_claim():
     row, = checks(article([ANLOTINIB_SENTENCE.format(3)], [APATINIB, ANLOTINIB]))
     assert (row["verdict"], row["suggested_refs"]) == ("mismatch", "2")
