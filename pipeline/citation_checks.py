@@ -39,6 +39,7 @@ class Claim:
     venues: set[tuple[str, str]] = field(default_factory=set)  # (year, conference)
     sentence: str = ""  # the text next to the marker: its sentence, its rows' sentences, trial names
     said: set[str] = field(default_factory=set)  # drugs named there (and since the marker before)
+    authors: list[str] = field(default_factory=list)  # first authors of the list the text names (Goorin等)
 
     def items(self) -> set[str]:
         """Every drug the claim stands for: its rows' drugs and those its sentences name."""
@@ -53,7 +54,8 @@ class Claim:
     def text(self) -> str:
         """``sintilimab+doxorubicin+ifosfamide; single-arm; phase II; 2024 ASCO``, as in SCHEMA."""
         parts = [" vs ".join(self.arms), *self.trials, ", ".join(sorted(self.designs)),
-                 *(f"phase {p}" for p in sorted(self.phases)), *(f"{y} {c}".strip() for y, c in sorted(self.venues))]
+                 *(f"phase {p}" for p in sorted(self.phases)), *(f"{y} {c}".strip() for y, c in sorted(self.venues)),
+                 *(f"{a} et al." for a in self.authors)]
         return "; ".join(p for p in parts if p)
 
 
@@ -153,7 +155,7 @@ def hold(claim: Claim, entry: Entry, vocab: Vocabulary) -> Held:
     for trial in claim.trials:
         if names_trial(entry.title, trial):
             matched[f"trial {trial}"] = f"trial {trial}"
-    if names_author(claim.sentence, entry.author):
+    if entry.author and entry.author in claim.authors:
         matched[f"author {entry.author}"] = f"first author {entry.author}"
     supporting = [d for d in sorted(claim.designs) if d in entry.designs]
     rules.update(entry.designs[d] for d in supporting)
@@ -366,6 +368,7 @@ def check_citations(rows: dict[str, list[dict]], vocab: Vocabulary) -> list[dict
     out = []
     for i, claim in sorted(claims(rows, vocab).items()):
         m = markers[i]
+        claim.authors = sorted({e.author for e in entries.values() if names_author(claim.sentence, e.author)})
         verdict, suggested, reason, rules = judge(claim, _refs(m["refs"]), entries, vocab)
         out.append({"doc_id": m["doc_id"], "marker": m["marker"], "refs": m["refs"], "start": m["start"],
                     "end": m["end"], "claim": claim.text(), "verdict": verdict,

@@ -83,6 +83,7 @@ class Vocabulary:
         return table.get(key, ((), ""))
 
     def phases_in(self, text: str) -> set[str]:
+        """Phases as the trials table writes them, read with the PHASE patterns' num/high groups."""
         found = set()
         for pattern in self.phases:
             for match in pattern.finditer(text):

@@ -164,6 +164,7 @@ def test_a_first_author_named_in_the_text_is_enough():
     entry = "Zhang C, et al. A new combination for advanced sarcoma. J Clin Oncol. 2021;39(5):200-210."
     row, = checks(article([sentence], [entry, ANLOTINIB.replace("Wang A", "Wu A")]))
     assert (row["verdict"], row["reason"]) == ("consistent", "ref 1 names first author Zhang")
+    assert row["claim"] == "anlotinib+doxorubicin; Zhang et al."
 
 
 def test_chinese_reference_entries_are_read_with_the_chinese_drug_names():
