@@ -324,6 +324,17 @@ def test_evaluate_scores_only_the_mismatch_rows(tmp_path):
     assert (scores["tp"], scores["pred"], scores["gold"]) == (1, 1, 1)
 
 
+def test_evaluate_names_a_wrong_suggestion(tmp_path):
+    pred, gold = tmp_path / "pred", tmp_path / "gold"
+    pred.mkdir(), gold.mkdir()
+    header = "doc_id,marker,refs,suggested_refs,verdict\n"
+    (pred / "citation_checks.csv").write_text(header + "d,[2],2,4,mismatch\n", encoding="utf-8")
+    (gold / "citation_checks.csv").write_text(header + "d,[2],2,3,mismatch\n", encoding="utf-8")
+    errors = evaluate(pred, gold).tables["citation_checks"].errors
+    assert [(e["kind"], e["cause"], e["key"]["suggested_refs"]) for e in errors] == [
+        ("missed", "wrong suggestion", "3"), ("spurious", "wrong suggestion", "4")]
+
+
 @pytest.mark.parametrize("folder", ["corpus-written/articles", "corpus-real"])
 def test_no_mismatch_where_citations_are_right(folder):
     if not (SHARED / folder).is_dir():
