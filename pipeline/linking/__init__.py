@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
 from .arms import ArmFinder, design_arms, is_prior, is_reference, single_arm
-from .backbone import with_backbone
+from .backbone import later_backbone, with_backbone
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
 from .studies import Study
 from .text import Block, DocView, Sentence
@@ -25,6 +25,7 @@ from .words import Words, words_from_rules
 
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
+ROLES = {"experimental", "control", "placebo"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
 
@@ -133,13 +134,16 @@ class Walk:
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
-        designed = [] if study.rows else design_arms(sentence, arms, self.view.text)
+        designed = [] if study.rows else design_arms(sentence, arms, self.view.text, len(study.arms))
         if designed:
-            study.set_arms(with_backbone(designed, sentence, self.view, self.builder, self.words), sentence)
+            designed, study.settled = with_backbone(designed, sentence, self.view, self.words)
+            study.set_arms(designed, sentence)
             return
         single = single_arm(sentence, arms, study) if not study.rows else None
         if single is not None:
             study.set_arms([single], sentence)
+        elif not study.settled:
+            study.arms, study.settled = later_backbone(study.arms, sentence, self.view, self.words)
 
     def _scene(self, sentence: Sentence, arms: list[Treatment], study: Study) -> Scene:
         items, study_arm, refs = [], {}, set()
@@ -158,9 +162,11 @@ class Walk:
         """Restatements are not new rows: a number whose arm is not written here and was linked before."""
         for row in sorted(rows, key=lambda r: r.start):
             base = tuple(getattr(row, k) for k in KEY)
-            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and base in self.seen):
+            number = (study.index, row.endpoint, row.value, row.unit, row.measure)
+            restated = base in self.seen or number in self.seen
+            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and restated):
                 continue
-            self.seen.update({base, base + (row.drugs,)})
+            self.seen.update({base, base + (row.drugs,), number})
             row.citation = attribute(sentence, self.cites)
             self.rows.append((row, study))
             study.rows += 1
@@ -205,8 +211,8 @@ def scene_items(scene: Scene, sentence: Sentence, vocabulary: frozenset[str]) ->
 def _resolve(study: Study, t: Treatment):
     """An arm mention as the study's arm: by name, by role (试验组), by its drugs; else as written."""
     arm = study.by_name(t.label) if t.label else None
-    if arm is None and t.label and not t.drugs and t.role:
-        arm = study.by_role(t.role)
+    if arm is None and t.label and t.role in ROLES and (not t.drugs or study.by_drugs(t.drugs) is None):
+        arm = study.by_role(t.role)  # 试验组 of this study, not the one an earlier study defined
     if arm is None and t.drugs:
         arm = study.by_drugs(t.drugs)
     if arm is None:

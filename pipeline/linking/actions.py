@@ -163,9 +163,10 @@ def each_arm(scene: Scene, match: Match) -> list[Outcome]:
                                                         "link.study-arms") for a in scene.study.ordered()]
     rows = []
     for value in _values(match):
-        for arm in arms or [None]:
-            row = scene.emit(value, arm, match.relation.id, bool(named), *match.get("endpoint")[-1:])
-            rows += [row] if row else []
+        for endpoint in match.get("endpoint") or [None]:
+            for arm in arms or [None]:
+                row = scene.emit(value, arm, match.relation.id, bool(named), endpoint)
+                rows += [row] if row else []
     return rows
 
 

@@ -19,6 +19,7 @@ from .words import Words
 QUOTES = "“”\"'「」『』‘’"
 NAME_STOPS = set("()（）,，;；。:：、 ") | set(QUOTES)
 DESIGN_CUES = {"OR", "VS", "REF_BEFORE", "REF_AFTER", "ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
+DEFINING_CUES = {"ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
 STUDY_CUES = {"TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N"}
 REF_WINDOW = 3
 
@@ -60,6 +61,8 @@ class ArmFinder:
                     boundary = max(boundary, cue.end)
                 continue
             name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
+            if cue.label == "ALIAS_CUE" and _named_list(sentence, cue):
+                continue  # 下称试验组与对照组: names for the arms in order (design_arms)
             covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
             if not name or not covered:
                 continue
@@ -132,8 +135,39 @@ def is_prior(sentence: Sentence, arm: Treatment) -> bool:
     return False
 
 
-def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Arm]:
-    """The arms a design sentence gives, in the order written, or [] if it is not one."""
+def _named_list(sentence: Sentence, cue) -> list:
+    """``以下分别称为试验组和对照组``: the group labels listed right after an alias cue."""
+    labels, position = [], cue.end
+    for m in sentence.labelled("GROUP"):
+        if m.start >= position and m.start - position <= 3:
+            labels.append(m)
+            position = m.end
+    return labels if len(labels) >= 2 else []
+
+
+def _apply_named_lists(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
+    """Arms written before ``下称A与B`` take the names A, B in order; the listed labels are not arms."""
+    for cue in sentence.labelled("ALIAS_CUE"):
+        names = _named_list(sentence, cue)
+        if not names:
+            continue
+        listed = {(m.start, m.end) for m in names}
+        arms = [a for a in arms if (a.start, a.end) not in listed]
+        before = [a for a in arms if a.end <= cue.start and a.drugs and not a.label]
+        if len(before) >= len(names):
+            named = dict(zip(map(id, before[-len(names):]), names))
+            arms = [replace(a, label=named[id(a)].text, role=named[id(a)].norm,
+                            rules=a.rules + ["link.named-list"]) if id(a) in named else a for a in arms]
+    return arms
+
+
+def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int = 0) -> list[Arm]:
+    """The arms a design sentence gives, in the order written, or [] if it is not one.
+
+    Once a study has its arms (``known``), only randomisation or label definitions re-set them:
+    a sentence of components or schedules (``化疗为A或B``, ``随后以X或安慰剂维持``) does not.
+    """
+    arms = _apply_named_lists(sentence, arms)
     candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)]
     labelled = {a.key for a in candidates if a.label and a.drugs}
     distinct: list[Treatment] = []
@@ -146,8 +180,11 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Ar
     labels = {m.label for m in sentence.mentions}
     randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
     defined = [a for a in distinct if a.label and a.drugs]
-    if len(distinct) < 2 or not (randomized or labels & DESIGN_CUES or len(defined) >= 2):
+    strong = randomized or bool(labels & DEFINING_CUES) or len(defined) >= 2
+    if len(distinct) < 2 or not (strong or (known < 2 and labels & DESIGN_CUES)):
         return []
+    if len(defined) >= 2:  # 研究组/常规组 defined: a bare 诱导化疗 beside them is not a third arm
+        distinct = [a for a in distinct if a.label or a.specific]
     distinct = _placebo_add_on(distinct)
     out = []
     for a in distinct:

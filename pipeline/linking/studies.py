@@ -57,7 +57,7 @@ class Study:
     current: Treatment | None = None     # the treatment of a study known only by its numbers
     design_sentence: Sentence | None = None
     rows: int = 0
-    frozen: bool = False                 # arms given values: later lists of treatments are not a design
+    settled: bool = True                 # 化疗 in the arms is expanded, or known to be a choice
 
     def mentions(self, *labels: str) -> list[Mention]:
         return [m for s in self.sentences for m in s.labelled(*labels)]
