@@ -86,9 +86,21 @@ class Walk:
             return current
         intro = bool(labels & {"STUDY_INTRO", "PHASE"})
         randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
-        if (intro and (current.rows or current.arms)) or (current.rows and randomized):
+        if (intro and (current.rows or current.arms)) or (current.rows and (randomized or self._moved_on(sentence))):
             return self._new()
         return current
+
+    def _moved_on(self, sentence: Sentence) -> bool:
+        """A review strings studies: after a cited sentence, another citation with another treatment."""
+        own = {r for m in sentence.labelled("CITE") for r in m.norm.split(";")}
+        current = self.study
+        cited = {r for s in current.sentences for m in s.labelled("CITE") for r in m.norm.split(";")}
+        if not (self.closed and own and not own & cited):
+            return False
+        known = {d for a in current.arms for d in a.drugs} | set(current.current.drugs if current.current else ())
+        named = {d for m in sentence.labelled("DRUG", "REGIMEN") if m.label == "REGIMEN" or m.data.get("type") == "drug"
+                 for d in m.data.get("drugs", [m.norm])}
+        return bool(named - known)
 
     def _resume(self, study: Study) -> Study:
         if study is not self.studies[-1]:
