@@ -26,6 +26,7 @@ from .words import Words, words_from_rules
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
 ROLES = {"experimental", "control", "placebo"}
+NAMING = {"TRIAL", "DRUG", "REGIMEN", "DISEASE", "STUDY_INTRO"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
 
@@ -110,7 +111,10 @@ class Walk:
 
     # --- one sentence ---------------------------------------------------------------------
     def heading_line(self, sentence: Sentence) -> None:
-        """A heading starts a new study context; its trial name and disease apply below it."""
+        """A heading that names a trial, a treatment or a disease starts a new study context, which
+        they apply to; a section heading of one study (主要结果, 方法) does not."""
+        if not {m.label for m in sentence.mentions} & NAMING:
+            return
         self.heading = sentence
         if self.study.sentences or self.study.rows:
             self._new()
@@ -140,8 +144,9 @@ class Walk:
         self._keep([row for row, _ in found], scene, sentence, study)
         if len(scene.compared) >= 2:
             study.pairing = [a for t in scene.compared if (a := scene.study_arm.get(id(t)))] or study.pairing
-        specific = [a for a in arms if a.specific and a.drugs and not a.generic and not is_prior(sentence, a)]
-        study.current = specific[-1] if specific else study.current
+        given = [a for a in arms if a.drugs and not a.generic and not is_prior(sentence, a)]
+        specific = [a for a in given if a.specific]
+        study.current = specific[-1] if specific else (study.current or (given[-1] if given else None))
         self.closed = bool(sentence.labelled("CITE"))
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:

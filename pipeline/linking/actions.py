@@ -58,7 +58,7 @@ class Scene:
         others = [t for t in named if id(t) not in self.refs]
         if count > len(refs) and len(others) >= count - len(refs):
             return others[len(others) - (count - len(refs)):] + refs
-        ordered = self.study.ordered()
+        ordered = self.study.ordered(count)
         study = [a.as_treatment(self.sentence.start, self.sentence.start, a.text, "link.study-arms") for a in ordered]
         if len(others) == 1 and len(study) == count:
             arm = self.study_arm.get(id(others[0]))

@@ -168,7 +168,12 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
     a sentence of components or schedules (``化疗为A或B``, ``随后以X或安慰剂维持``) does not.
     """
     arms = _apply_named_lists(sentence, arms)
-    candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)]
+    endpoints = sentence.labelled("ENDPOINT")
+    results = [m.start for m in sentence.labelled("VALUE", "HR", "NR")
+               if endpoints and endpoints[0].start < m.start]
+    until = results[0] if results else sentence.end  # a design and its results in one sentence
+    candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)
+                  and a.start < until]
     labelled = {a.key for a in candidates if a.label and a.drugs}
     distinct: list[Treatment] = []
     for a in candidates:
