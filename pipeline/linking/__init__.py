@@ -26,6 +26,7 @@ from .words import Words, words_from_rules
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
 ROLES = {"experimental", "control", "placebo"}
+LEADING = 12  # characters: a trial name this close to a sentence's start is what it is about
 NAMING = {"TRIAL", "DRUG", "REGIMEN", "DISEASE", "STUDY_INTRO"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
@@ -73,11 +74,14 @@ class Walk:
     def study_for(self, sentence: Sentence) -> Study:
         """A trial name finds or starts its study; a study cue or a new citation after results starts one."""
         current = self.study
-        names = [m.norm for m in sentence.labelled("TRIAL")]
+        trials = sentence.labelled("TRIAL")
+        names = [m.norm for m in trials]
         if names:
             known = self.by_trial.get(names[0])
             if known is not None:
-                return self._resume(known)
+                # 与FRESCO研究的结果一致: a trial named in passing after results is no return to it
+                leading = trials[0].start - sentence.start <= LEADING or not sentence.labelled("VALUE", "HR", "NR")
+                return self._resume(known) if leading or known is current else current
             if current.trial or current.rows:
                 current = self._new()
             self.by_trial[names[0]] = current
