@@ -171,14 +171,19 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
     endpoints = sentence.labelled("ENDPOINT")
     results = [m.start for m in sentence.labelled("VALUE", "HR", "NR")
                if endpoints and endpoints[0].start < m.start]
-    until = results[0] if results else sentence.end  # a design and its results in one sentence
+    results += [m.start for m in sentence.labelled("RESULT_CUE", "FOLLOWUP")]
+    until = min(results, default=sentence.end)  # a design and its results in one sentence
     candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)
                   and a.start < until]
-    labelled = {a.key for a in candidates if a.label and a.drugs}
+    cues = [m.end for m in sentence.labelled("VS", "DESIGN") if m.label == "VS" or m.norm == "randomized"]
+    after = [a for a in candidates if cues and a.start >= cues[0]]
+    if len(after) >= 2:
+        candidates = after  # 斯鲁利单抗是PD-1抑制剂，…对比X及Y: the arms are what is compared
+    labelled = [a for a in candidates if a.label and a.drugs]
     distinct: list[Treatment] = []
     for a in candidates:
-        if not a.label and a.key in labelled:
-            continue  # the bracketed treatment that defines a label: the label is the arm
+        if not a.label and any(a.key == b.key or (set(a.drugs) - {"chemotherapy"} < set(b.drugs)) for b in labelled):
+            continue  # the treatment a label stands for (bracketed, or named before it): the label is the arm
         if any(a.label and a.label == b.label for b in distinct):
             continue
         distinct.append(a)
