@@ -129,10 +129,11 @@ def is_reference(sentence: Sentence, arm: Treatment, text: str) -> bool:
 def is_prior(sentence: Sentence, arm: Treatment) -> bool:
     """``既往接受过铂类化疗``, ``曲妥珠单抗治疗失败``: a prior therapy is not the study's treatment."""
     clause = sentence.clause_of(arm.start)
-    for cue in sentence.labelled("PRIOR") + [m for m in sentence.labelled("SETTING") if m.norm == "relapsed/refractory"]:
-        if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or cue.start - arm.end <= 4):
+    for cue in sentence.labelled("PRIOR"):
+        if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or 0 <= cue.start - arm.end <= 4):
             return True
-    return False
+    # 一线化疗失败: a relapsed setting right after the treatment (三线患者随机分入X组 is no prior therapy)
+    return any(m.norm == "relapsed/refractory" and 0 <= m.start - arm.end <= 4 for m in sentence.labelled("SETTING"))
 
 
 def _named_list(sentence: Sentence, cue) -> list:
@@ -184,9 +185,11 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
     for a in candidates:
         if not a.label and any(a.key == b.key or (set(a.drugs) - {"chemotherapy"} < set(b.drugs)) for b in labelled):
             continue  # the treatment a label stands for (bracketed, or named before it): the label is the arm
-        if any(a.label and a.label == b.label for b in distinct):
-            continue
-        distinct.append(a)
+        same = next((i for i, b in enumerate(distinct) if a.label and a.label == b.label), None)
+        if same is None:
+            distinct.append(a)
+        elif a.drugs and not distinct[same].drugs:
+            distinct[same] = a  # 分为对照组和观察组，对照组给予X: the label as defined
     labels = {m.label for m in sentence.mentions}
     randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
     defined = [a for a in distinct if a.label and a.drugs]
