@@ -64,6 +64,15 @@ class ArmFinder:
             if cue.label == "ALIAS_CUE" and _named_list(sentence, cue):
                 continue  # 下称试验组与对照组: names for the arms in order (design_arms)
             covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
+            named = self._label_before(sentence, cue, out)
+            if name and not covered and named is not None:
+                # 标准治疗组（下称SOC组）, Pola-R-CHP组，以下简称Pola组: a second name of the same arm
+                arm = replace(named, start=cue.start, end=end, text=name, label=name,
+                              rules=sorted(set(named.rules) | {cue.rule, "link.label-alias"}))
+                self.aliases[name] = self.builder.groups[name] = arm
+                out.append(arm)
+                boundary = end
+                continue
             if not name or not covered:
                 continue
             drugs = tuple(sorted({d for t in covered for d in t.drugs}))
@@ -75,6 +84,18 @@ class ArmFinder:
             out.append(arm)
             boundary = end
         return out
+
+    def _label_before(self, sentence: Sentence, cue, defined: list[Treatment]) -> Treatment | None:
+        """The label written right before a naming cue: one just defined, or a group label."""
+        if defined and 0 <= cue.start - defined[-1].end <= 2:
+            return defined[-1]
+        for g in sentence.labelled("GROUP"):
+            if 0 <= cue.start - g.end <= 2:
+                known = self.builder.groups.get(g.text)
+                role = g.norm if g.norm in ("experimental", "control", "placebo", "chemotherapy") else ""
+                drugs = known.drugs if known else ((role,) if role == "chemotherapy" else ())
+                return Treatment(g.start, g.end, g.text, drugs, label=g.text, role=role, rules=[g.rule])
+        return None
 
     def _add_on(self, sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
         """``对照组给予FOLFOX方案，观察组在此基础上加用呋喹替尼``: the other arm's drugs plus the new ones."""
