@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
-from .arms import ArmFinder, design_arms, is_prior, is_reference, single_arm
+from .arms import ArmFinder, defined_labels, design_arms, is_prior, is_reference, single_arm
 from .backbone import later_backbone, with_backbone
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
-from .studies import Study
+from .studies import Study, arm_of
 from .text import Block, DocView, Sentence
 from .treatments import Treatment, TreatmentBuilder
 from .trials import attribute, citations_by_block, common_disease, merge_trials, trial_of, venue_of
@@ -163,7 +163,10 @@ class Walk:
         single = single_arm(sentence, arms, study) if not study.rows else None
         if single is not None:
             study.set_arms([single], sentence)
-        elif not study.settled:
+            return
+        for label in defined_labels(arms):
+            study.define(arm_of(label))  # 试验组(410例)接受X: the record learns what the label is
+        if not study.settled:
             study.arms, study.settled = later_backbone(study.arms, sentence, self.view, self.words)
 
     def _scene(self, sentence: Sentence, arms: list[Treatment], study: Study) -> Scene:

@@ -19,6 +19,7 @@ from .words import Words
 QUOTES = "“”\"'「」『』‘’"
 NAME_STOPS = set("()（）,，;；。:：、 ") | set(QUOTES)
 DESIGN_CUES = {"OR", "VS", "REF_BEFORE", "REF_AFTER", "ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
+REUSED = {"link.group-reuse", "link.alias-reuse"}  # a label defined before is no new design
 DEFINING_CUES = {"ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
 STUDY_CUES = {"TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N"}
 REF_WINDOW = 3
@@ -183,6 +184,11 @@ def _apply_named_lists(sentence: Sentence, arms: list[Treatment]) -> list[Treatm
     return arms
 
 
+def defined_labels(arms: list[Treatment]) -> list[Treatment]:
+    """Labels this sentence gives drugs to (not labels used again, not a treatment with 组 after it)."""
+    return [a for a in arms if a.label and a.drugs and a.definition and not REUSED & set(a.rules)]
+
+
 def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int = 0) -> list[Arm]:
     """The arms a design sentence gives, in the order written, or [] if it is not one.
 
@@ -213,7 +219,7 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
             distinct[same] = a  # 分为对照组和观察组，对照组给予X: the label as defined
     labels = {m.label for m in sentence.mentions}
     randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
-    defined = [a for a in distinct if a.label and a.drugs]
+    defined = [a for a in distinct if a.label and a.drugs and not REUSED & set(a.rules)]
     strong = randomized or bool(labels & DEFINING_CUES) or len(defined) >= 2
     if len(distinct) < 2 or not (strong or (known < 2 and labels & DESIGN_CUES)):
         return []

@@ -114,6 +114,18 @@ class Study:
         self.pairing = []
         self.design_sentence = self.design_sentence or sentence
 
+    def define(self, arm: Arm) -> None:
+        """A label defined outside the design sentence: the arm of that name or role takes its drugs."""
+        role = arm.role if arm.role in {"experimental", "control", "placebo"} else ""
+        known = self.by_name(arm.text) or (self.by_role(role) if role else None)
+        if known is None:
+            if len(self.arms) < 2:
+                self.arms.append(arm)
+            return
+        known.drugs, known.specific = arm.drugs, arm.specific
+        known.rules = sorted(set(known.rules + arm.rules))
+        self.name_arm(known, arm.text)
+
     def name_arm(self, arm: Arm, name: str) -> None:
         if name and name not in arm.names:
             arm.names.append(name)
