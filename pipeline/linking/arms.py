@@ -37,7 +37,7 @@ class ArmFinder:
     def find(self, sentence: Sentence, treatments: list[Treatment]) -> list[Treatment]:
         """Arm mentions in text order: treatments, group labels, aliases defined here or before."""
         arms = self.builder.arms(sentence, treatments)
-        arms += self._definitions(sentence, treatments)
+        arms += self._definitions(sentence, treatments, arms)
         arms = self._add_on(sentence, arms)
         arms += self._known(sentence, arms)
         return _outermost(sorted(arms, key=lambda a: (a.start, -a.end)))
@@ -53,7 +53,7 @@ class ArmFinder:
             j += 1
         return self.text[i:j], j
 
-    def _definitions(self, sentence: Sentence, treatments: list[Treatment]) -> list[Treatment]:
+    def _definitions(self, sentence: Sentence, treatments: list[Treatment], arms: list[Treatment]) -> list[Treatment]:
         out, boundary = [], sentence.start
         cues = sentence.labelled("ALIAS_CUE", "ARM_LABEL", "OR")
         for cue in cues:
@@ -62,7 +62,7 @@ class ArmFinder:
                     boundary = max(boundary, cue.end)
                 continue
             name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
-            if cue.label == "ALIAS_CUE" and _named_list(sentence, cue):
+            if cue.label == "ALIAS_CUE" and _named_list(sentence, cue, arms):
                 continue  # 下称试验组与对照组: names for the arms in order (design_arms)
             covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
             named = self._label_before(sentence, cue, out)
@@ -158,28 +158,30 @@ def is_prior(sentence: Sentence, arm: Treatment) -> bool:
     return any(m.norm == "relapsed/refractory" and 0 <= m.start - arm.end <= 4 for m in sentence.labelled("SETTING"))
 
 
-def _named_list(sentence: Sentence, cue) -> list:
-    """``以下分别称为试验组和对照组``: the group labels listed right after an alias cue."""
+def _named_list(sentence: Sentence, cue, arms: list[Treatment] | None = None) -> list:
+    """``以下分别称为试验组和对照组``, ``以下简称哌柏西利组和对照组``: labels listed right after an alias cue."""
+    found = [(m.start, m.end, m.text, m.norm) for m in sentence.labelled("GROUP")]
+    found += [(a.start, a.end, a.label, a.role) for a in arms or [] if a.label.endswith(tuple("组"))]
     labels, position = [], cue.end
-    for m in sentence.labelled("GROUP"):
-        if m.start >= position and m.start - position <= 3:
-            labels.append(m)
-            position = m.end
+    for start, end, text, role in sorted(set(found)):
+        if start >= position and start - position <= 3:
+            labels.append((start, end, text, role))
+            position = end
     return labels if len(labels) >= 2 else []
 
 
 def _apply_named_lists(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
     """Arms written before ``下称A与B`` take the names A, B in order; the listed labels are not arms."""
     for cue in sentence.labelled("ALIAS_CUE"):
-        names = _named_list(sentence, cue)
+        names = _named_list(sentence, cue, arms)
         if not names:
             continue
-        listed = {(m.start, m.end) for m in names}
+        listed = {(start, end) for start, end, _, _ in names}
         arms = [a for a in arms if (a.start, a.end) not in listed]
         before = [a for a in arms if a.end <= cue.start and a.drugs and not a.label]
         if len(before) >= len(names):
             named = dict(zip(map(id, before[-len(names):]), names))
-            arms = [replace(a, label=named[id(a)].text, role=named[id(a)].norm,
+            arms = [replace(a, label=named[id(a)][2], role=named[id(a)][3],
                             rules=a.rules + ["link.named-list"]) if id(a) in named else a for a in arms]
     return arms
 
