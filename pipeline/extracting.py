@@ -19,6 +19,8 @@ from spacy.tokens import Doc
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
 from .recognizing import apply_definitions
 from . import segmenting  # noqa: F401  (registers the tokenizer)
+from .citation_checks import add_checks
+from .citation_words import vocabulary
 from .linking import Block, DocView, Words, compile_relations, link, words_from_rules
 from .records import Linked
 from .normalizing import Normalized, normalize, restore
@@ -201,7 +203,8 @@ def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str,
     rules = rules or load_rules()
     a = analyse(article, rules)
     _in_article_script(a)
-    return article_rows(article, a.norm, a.view.mentions, a.linked, a.drug_uses, _references(article, rules))
+    rows = article_rows(article, a.norm, a.view.mentions, a.linked, a.drug_uses, _references(article, rules))
+    return add_checks(rows, vocabulary(rules))
 
 
 def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None,

@@ -367,7 +367,8 @@ def test_rendered_field_accuracy_is_the_json_figure(tmp_path):
 def test_corpus_gold_against_itself_is_perfect():
     gold = ROOT / "corpus" / "gold"
     report = evaluate(gold, gold, articles_dir=ROOT / "corpus" / "articles")
-    assert set(report.tables) == {"outcomes", "regimens", "drugs", "trials", "references", "citations"}
+    assert set(report.tables) == {"outcomes", "regimens", "drugs", "trials", "references", "citations",
+                                  "citation_checks"}
     for name, table in report.tables.items():
         assert table.scores["f1"] == 1.0 and not table.errors, name
         assert all(accuracy == 1.0 for accuracy in table.fields.values()), name
