@@ -47,16 +47,25 @@ def test_tutorial_rule_fixes_the_article(tmp_path):
     assert after["outcomes"] == 1.0 and after["drugs"] == 1.0 and after["trials"] == 1.0
 
 
-def test_tutorial_explain_shows_the_missing_drug():
+def _explain(args: list[str], *rules: str) -> str:
+    result = runner.invoke(app, args[:3] + [str(ROOT / args[3]), *rules], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _row(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("row 35.2 % -> ORR rate -> "))
+
+
+def test_tutorial_explain_shows_the_missing_drug(tmp_path):
     grep, row = (command.split()[1:] for command in _blocks("bash")[1].splitlines())
-    shown = {}
-    for args in (grep, row):
-        result = runner.invoke(app, args[:3] + [str(ROOT / args[3])], terminal_width=200)
-        assert result.exit_code == 0, result.output
-        shown[args[1]] = result.output
-    assert "term.design-single-arm" in shown["--grep"] and "PHASE" in shown["--grep"]
-    assert not re.search(r"^ *芦比替定 +DRUG", shown["--grep"], re.M)
-    assert "row 35.2 % -> ORR rate -> (no arm) []" in shown["--row"]
+    assert grep[1] == "--grep" and row[1] == "--row"
+    spans = _explain(grep)
+    assert "term.design-single-arm" in spans and "PHASE" in spans
+    assert not re.search(r"^ *芦比替定 +DRUG", spans, re.M)
+    assert "lurbinectedin" not in _row(_explain(row))
+    rules = _rules_with(tmp_path, "rules", _blocks("yaml")[0])
+    assert "[lurbinectedin]" in _row(_explain(row, "--rules", str(rules)))
 
 
 def test_tutorial_rule_passes_rules_check(tmp_path):
