@@ -133,31 +133,33 @@ REFERENCE_KIND = {"journal_tag": "journal", "conference_tag": "conference", "oth
                   "other_word": "other"}
 
 
+def _reference_case(rule: Rule, example: str, probe: Probe) -> tuple[bool, str, str]:
+    """(holds, what holding means, what came out) for one example of a reference cue."""
+    from .referencing import find_citation_markers, parse_reference
+
+    if rule.role == "value_after":
+        markers = [m[2] for m in find_citation_markers(example, tuple(rule.words))]
+        return not markers, "no citation marker", f"citation marker(s) {', '.join(markers)}" if markers else "none"
+    if rule.role in REFERENCE_KIND:
+        kind = parse_reference(example, probe.reference_cues).get("kind", "")
+        return kind == REFERENCE_KIND[rule.role], f"kind {REFERENCE_KIND[rule.role]!r}", f"kind {kind!r}"
+    found = [w for w in rule.words if w.lower() in example.lower()]
+    return bool(found), f"one of the words of {rule.id}", ", ".join(found) or "none"
+
+
 @runner("references")
 def run_reference(rule: Rule, probe: Probe) -> Iterator[Failure]:
     """A reference entry must parse to the kind its role gives; a value_after example must hold no marker."""
-    from .referencing import find_citation_markers, parse_reference
-
     for example, should in _cases(rule):
-        if rule.role == "value_after":
-            markers = find_citation_markers(example, tuple(rule.words))
-            holds, got = not markers, f"citation marker(s) {', '.join(m[2] for m in markers)}" if markers else ""
-            expected = "no citation marker"
-        elif rule.role in REFERENCE_KIND:
-            kind = parse_reference(example, probe.reference_cues).get("kind", "")
-            holds, got, expected = kind == REFERENCE_KIND[rule.role], f"kind {kind!r}", \
-                f"kind {REFERENCE_KIND[rule.role]!r}"
-        else:
-            found = [w for w in rule.words if w.lower() in example.lower()]
-            holds, got, expected = bool(found), "none", f"one of the words of {rule.id}"
+        holds, expected, got = _reference_case(rule, example, probe)
         if holds is not should:
-            yield Failure(example, expected if should else f"not {expected}", got or "it held")
+            yield Failure(example, expected if should else f"not {expected}", got)
 
 
 def run_examples(rules: RuleSet, kinds: Iterable[str] | None = None) -> list[str]:
     """Every failing example of a validated rule set, as ``path:line: id: example "...": expected ..., got ...``.
 
-    Kinds without a runner are left out here and counted by ``unrun_examples``.
+    Kinds without a runner are left out here and counted by ``count_examples``.
     """
     probe, problems = Probe(rules), []
     for kind in kinds or rules.by_kind:

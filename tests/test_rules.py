@@ -128,6 +128,8 @@ WRONG_EXAMPLES = [
      r'page\.zz: example "zzz": expected a match'),
     ("reference", "references.yaml", "  - {id: ref.zz, role: journal_tag, words: ['[ZZ]'], examples: ['A. B[M]. C, 2020.']}\n",
      r"ref\.zz: example \"A\. B\[M\]\. C, 2020\.\": expected kind 'journal', got kind 'other'"),
+    ("value after", "references.yaml", "  - {id: ref.zz, role: value_after, words: [天], examples: ['随访[3]。']}\n",
+     r'ref\.zz: example "随访\[3\]。": expected no citation marker, got citation marker\(s\) \[3\]'),
 ]
 
 
