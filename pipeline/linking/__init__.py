@@ -99,8 +99,7 @@ class Walk:
         """A review strings studies: after a cited sentence, another citation with another treatment."""
         own = {r for m in sentence.labelled("CITE") for r in m.norm.split(";")}
         current = self.study
-        cited = {r for s in current.sentences for m in s.labelled("CITE") for r in m.norm.split(";")}
-        if not (self.closed and own and not own & cited):
+        if not (self.closed and own and not own & current.cited):
             return False
         known = {d for a in current.arms for d in a.drugs} | set(current.current.drugs if current.current else ())
         named = {d for m in sentence.labelled("DRUG", "REGIMEN") if m.label == "REGIMEN" or m.data.get("type") == "drug"
@@ -126,13 +125,13 @@ class Walk:
         study.heading = sentence
         names = [m.norm for m in sentence.labelled("TRIAL")]
         if names and self.view.blocks[sentence.block].kind == "heading":
-            study.sentences.append(sentence)
+            study.add(sentence)
             self.by_trial.setdefault(names[0], study)
         self.closed = False
 
     def sentence(self, sentence: Sentence) -> None:
         study = self.study_for(sentence)
-        study.sentences.append(sentence)
+        study.add(sentence)
         treatments = self.builder.treatments(sentence)
         self.treatments.extend(treatments)
         self.uses.extend(_drug_uses(sentence, treatments))
@@ -201,11 +200,15 @@ class Walk:
         title = [s for s in self.view.sentences if self.view.blocks[s.block].kind == "title"]
         title_venue = next((venue_of(m) for s in title for m in s.labelled("VENUE")), "")
         trials = []
+        by_start = {s.start: s for s in self.view.sentences}
+        by_study: dict[int, list[Outcome]] = {}
+        for row, study in self.rows:
+            by_study.setdefault(id(study), []).append(row)
         for study in self.studies:
-            rows = [row for row, s in self.rows if s is study]
+            rows = by_study.get(id(study), [])
             disease = _disease(study, title)
             for row in rows:
-                row.disease = _sentence_disease(self.view, row) or disease
+                row.disease = _sentence_disease(by_start.get(row.sentence[0])) or disease
                 row.trial = study.trial
             if rows:
                 anchor = study.design_sentence or study.sentences[0]
@@ -261,9 +264,8 @@ def _disease(study: Study, title: list[Sentence]) -> str:
     return ""
 
 
-def _sentence_disease(view: DocView, row: Outcome) -> str:
+def _sentence_disease(sentence: Sentence | None) -> str:
     """A subgroup named by a disease of its own (平滑肌肉瘤亚组) keeps that disease."""
-    sentence = next((s for s in view.sentences if s.start == row.sentence[0]), None)
     found = sentence.labelled("DISEASE") if sentence is not None else []
     return common_disease(found) if found else ""
 
