@@ -62,6 +62,7 @@ class Study:
     design_sentence: Sentence | None = None
     rows: int = 0
     trial: str = ""
+    endpoint: Mention | None = None     # the last endpoint named: an HR of the next sentence is its ratio
     cited: set[str] = field(default_factory=set)   # reference numbers its sentences cite
     settled: bool = True                 # 化疗 in the arms is expanded, or known to be a choice
 

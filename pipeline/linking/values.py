@@ -26,10 +26,11 @@ def landmark_months(m: Mention, words: Words) -> str:
 class Reader:
     """Reads the numbers of one sentence; remembers landmarks stated once for a list of values."""
 
-    def __init__(self, text: str, sentence: Sentence, words: Words):
+    def __init__(self, text: str, sentence: Sentence, words: Words, carried: Mention | None = None):
         self.text = text
         self.s = sentence
         self.words = words
+        self.carried = carried
         self.landmark_by_code: dict[str, str] = {}
 
     # --- what kind of number ---------------------------------------------------------
@@ -60,7 +61,8 @@ class Reader:
     # --- endpoint ---------------------------------------------------------------------
     def endpoint_for(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
         """The endpoint a number belongs to, and the rule that found it."""
-        for finder in (self._endpoint_after, self._landmark_endpoint, self._endpoint_before, self._hazard):
+        for finder in (self._endpoint_after, self._landmark_endpoint, self._endpoint_before, self._hazard,
+                       self._carried):
             found, rule = finder(value, measure)
             if found is not None or rule == "blocked":
                 return found, rule
@@ -106,6 +108,21 @@ class Reader:
             return hazard[-1], "link.hazard-word"
         return None, ""
 
+    def _median_range(self, m: Mention, endpoint: Mention) -> bool:
+        """中位OS约为8~10个月: a range is a median's only where 中位 (or mPFS) says so and no 范围 does."""
+        before = self.text[max(self.s.start, m.start - 6):m.start]
+        if any(w in before for w in self.words.spread):
+            return False
+        named = [x for x in self.s.labelled("MEDIAN") if endpoint.start - 4 <= x.start <= m.start]
+        return bool(named) or endpoint.text[:1] == "m"
+
+    def _carried(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """以C组为对照，A组的HR=0.61: a ratio with no endpoint of its own is the last one named."""
+        if measure in {"hr", "or"} and self.carried is not None and self.admits(self.carried.norm, measure, value) \
+                and not self.s.labelled("NOT_ENDPOINT"):  # 肝脏转移率…HR0.39 is the ratio of that rate
+            return self.carried, "link.endpoint-carried"
+        return None, ""
+
     def landmark_for(self, endpoint: Mention, value: Mention, given: Mention | None = None) -> str:
         """Time point of a landmark rate: given by a list, next to the endpoint or value, else carried over."""
         if given is not None:
@@ -143,8 +160,16 @@ class Reader:
         """降低了30%, 延长2个月: a difference between arms; 3年无远处转移生存率: a time of another measure."""
         if any(0 <= n.start - m.end <= 1 for n in self.s.labelled("NOT_ENDPOINT")):
             return True
-        return any(c.end <= m.start and self.text[c.end:m.start].strip() in self.words.value_gap
+        return any(c.end <= m.start and self._gap(c.end, m.start) in self.words.value_gap
                    for c in self.s.labelled("CHANGE"))
+
+    def _gap(self, start: int, end: int) -> str:
+        """The words between a change word and a number, endpoints and qualifiers left out (延长OS近16个月)."""
+        between = self.text[start:end]
+        for m in self.s.mentions:
+            if start <= m.start and m.end <= end and m.label in {"ENDPOINT", "QUALIFIER", "MEDIAN"}:
+                between = between.replace(m.text, "", 1)
+        return between.strip()
 
     # --- the row ------------------------------------------------------------------------
     def row(self, m: Mention, rule: str, endpoint: Mention | None = None,
@@ -167,8 +192,8 @@ class Reader:
                       rules=sorted({rule, how, m.rule, endpoint.rule}))
         if measure == "rate" and endpoint.norm in self.words.landmark_codes:
             row.timepoint_months = self.landmark_for(endpoint, m, landmark)
-        if measure == "median" and row.value_high:
-            return None  # a spread of times (PFS 4~63月) is not a median
+        if measure == "median" and row.value_high and not self._median_range(m, endpoint):
+            return None  # PFS时间为4~63月, 范围4~63个月: a spread of individual values is not a row
         return row
 
 
