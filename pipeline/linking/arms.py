@@ -23,6 +23,7 @@ REUSED = {"link.group-reuse", "link.alias-reuse"}  # a label defined before is n
 DEFINING_CUES = {"ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
 STUDY_CUES = {"TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N"}
 REF_WINDOW = 3
+COMPONENT_GAP = 6  # 化疗方案为: characters from 化疗 to the regimen that spells it out
 
 
 class ArmFinder:
@@ -153,8 +154,8 @@ def is_prior(sentence: Sentence, arm: Treatment) -> bool:
     for cue in sentence.labelled("PRIOR"):
         if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or 0 <= cue.start - arm.end <= 4):
             return True
-    # 一线化疗失败: a relapsed setting right after the treatment (三线患者随机分入X组 is no prior therapy)
-    return any(m.norm == "relapsed/refractory" and 0 <= m.start - arm.end <= 4 for m in sentence.labelled("SETTING"))
+    # 一线化疗失败: a relapsed setting right after the treatment (not 三线患者随机分入X组, not X的复发患者)
+    return any(m.norm == "relapsed/refractory" and m.start == arm.end for m in sentence.labelled("SETTING"))
 
 
 def _named_list(sentence: Sentence, cue, arms: list[Treatment] | None = None) -> list:
@@ -220,10 +221,19 @@ def _candidates(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
     """Arm mentions of the design part; after a comparison cue, only what is compared."""
     until = _design_part_end(sentence)
     candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and a.start < until
-                  and not is_prior(sentence, a)]
+                  and not is_prior(sentence, a) and not _is_component(sentence, a)]
     cues = [m.end for m in sentence.labelled("VS", "DESIGN") if m.label == "VS" or m.norm == "randomized"]
     after = [a for a in candidates if cues and a.start >= cues[0]]
     return after if len(after) >= 2 else candidates  # 斯鲁利单抗是PD-1抑制剂，…对比X及Y
+
+
+def _is_component(sentence: Sentence, a: Treatment) -> bool:
+    """``化疗为依托泊苷+卡铂``, ``HZ-310是曲妥珠单抗的生物类似药``: what defines a part of an arm is no arm."""
+    if any(d.start <= a.start and a.end <= d.end for d in sentence.labelled("DEFINITION")):
+        return True
+    chemo = [m for m in sentence.labelled("DRUG") if m.norm == "chemotherapy" and m.end <= a.start]
+    verbs = [v for v in sentence.labelled("DEFINE_VERB") if v.end <= a.start]
+    return bool(chemo and verbs) and chemo[-1].end <= verbs[-1].start and a.start - chemo[-1].end <= COMPONENT_GAP
 
 
 def _named_by_label(a: Treatment, labelled: list[Treatment]) -> bool:
@@ -238,7 +248,8 @@ def _distinct(candidates: list[Treatment]) -> list[Treatment]:
     for a in candidates:
         if _named_by_label(a, labelled):
             continue
-        same = next((i for i, b in enumerate(distinct) if a.label and a.label == b.label), None)
+        same = next((i for i, b in enumerate(distinct)
+                     if (a.label and a.label == b.label) or (a.text == b.text and a.key == b.key)), None)
         if same is None:
             distinct.append(a)
         elif a.drugs and not distinct[same].drugs:
