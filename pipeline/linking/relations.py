@@ -111,7 +111,7 @@ def _gaps_ok(text: str, items: list[Item], first: int, last: int, relation: Rela
     return True
 
 
-def match_all(relations: list[Relation], items: list[Item], text: str) -> list[Match]:
+def match_all(relations: list[Relation], items: list[Item], source: str) -> list[Match]:
     """Run every relation over the items; each number goes to the first relation that takes it."""
     labels = [item.label for item in items]
     found: list[Match] = []
@@ -123,7 +123,7 @@ def match_all(relations: list[Relation], items: list[Item], text: str) -> list[M
             if m is None:
                 break
             first, last = offsets[m.start()], offsets[_last_token(text, m.end())]
-            if not _gaps_ok(text, items, first, last, relation):
+            if not _gaps_ok(source, items, first, last, relation):
                 position = text.index(" ", m.start()) + 1
                 continue
             slots = _slots(m, offsets, items)
