@@ -19,7 +19,9 @@ from spacy.tokens import Doc
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
 from .recognizing import apply_definitions
 from . import segmenting  # noqa: F401  (registers the tokenizer)
-from .linking import Block, DocView, Words, link, words_from_rules
+from .citation_checks import add_checks
+from .citation_words import vocabulary
+from .linking import Block, DocView, Words, compile_relations, link, words_from_rules
 from .records import Linked
 from .normalizing import Normalized, normalize, restore
 from .reading import Article, max_size, read_path, read_text
@@ -57,6 +59,11 @@ def build_nlp(rules: RuleSet) -> Language:
 @lru_cache(maxsize=4)
 def _words(directory: str, digest: str) -> Words:
     return words_from_rules(load_rules(directory))
+
+
+@lru_cache(maxsize=4)
+def _relations(directory: str, digest: str):
+    return compile_relations(load_rules(directory))
 
 
 @lru_cache(maxsize=4)
@@ -177,7 +184,8 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     body = _body(norm.text, blocks)
     mentions, doc = _recognise(build_nlp(rules), body)
     view = DocView(norm.text, _in_norm(mentions, body), blocks)
-    linked, drug_uses = link(view, _words(str(rules.directory), rules.fingerprint))
+    key = (str(rules.directory), rules.fingerprint)
+    linked, drug_uses = link(view, _words(*key), _relations(*key))
     return Analysis(article, norm, body, doc, view, linked, drug_uses)
 
 
@@ -195,7 +203,8 @@ def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str,
     rules = rules or load_rules()
     a = analyse(article, rules)
     _in_article_script(a)
-    return article_rows(article, a.norm, a.view.mentions, a.linked, a.drug_uses, _references(article, rules))
+    rows = article_rows(article, a.norm, a.view.mentions, a.linked, a.drug_uses, _references(article, rules))
+    return add_checks(rows, vocabulary(rules))
 
 
 def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None,

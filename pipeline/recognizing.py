@@ -23,7 +23,7 @@ from .rules import WORD_LISTS, RuleSet, load_rules
 
 LEXICON_PRIORITY = 12
 # Labels of the study frame: they may overlap anything, they only add context.
-FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO", "PRIOR"}
+FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO", "STUDY_BACK", "PRIOR"}
 # An in-text definition (patterns.yaml, label DEFINITION) may give a drug or regimen a name of
 # the article's own; it spans a whole phrase and competes with nothing.
 DEFINITION = "DEFINITION"

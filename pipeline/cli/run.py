@@ -76,5 +76,21 @@ def _print_summary(console: Console, summary, out: Path) -> None:
         table.add_row(name, str(count))
     console.print(table)
     console.print(f"documents: {summary.ok} ok, {summary.failed} failed; {summary.seconds:.1f} s")
+    _print_mismatches(console, out)
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def _print_mismatches(console: Console, out: Path, shown: int = 5) -> None:
+    """Citation mismatches are the findings a reviewer acts on, so the summary names them."""
+    import csv
+
+    path = out / "citation_checks.csv"
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8", newline="") as handle:
+        found = [row for row in csv.DictReader(handle) if row.get("verdict") == "mismatch"]
+    console.print(f"citation checks: {len(found)} mismatch(es) found" + (f" (see {path})" if found else ""))
+    for row in found[:shown]:
+        console.print(f"  {row['doc_id']} {row['marker']}: cites {row['refs']}, "
+                      f"suggested {row['suggested_refs']} - {row['reason']}")
