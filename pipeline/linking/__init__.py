@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
-from .arms import ArmFinder, design_arms, is_prior, is_reference, single_arm
+from .arms import ArmFinder, defined_labels, design_arms, is_prior, is_reference, single_arm
 from .backbone import later_backbone, with_backbone
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
-from .studies import Study
+from .studies import Study, arm_of
 from .text import Block, DocView, Sentence
 from .treatments import Treatment, TreatmentBuilder
 from .trials import attribute, citations_by_block, common_disease, merge_trials, trial_of, venue_of
@@ -26,6 +26,7 @@ from .words import Words, words_from_rules
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
 ROLES = {"experimental", "control", "placebo"}
+LEADING = 12  # characters: a trial name this close to a sentence's start is what it is about
 NAMING = {"TRIAL", "DRUG", "REGIMEN", "DISEASE", "STUDY_INTRO"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
@@ -73,11 +74,14 @@ class Walk:
     def study_for(self, sentence: Sentence) -> Study:
         """A trial name finds or starts its study; a study cue or a new citation after results starts one."""
         current = self.study
-        names = [m.norm for m in sentence.labelled("TRIAL")]
+        trials = sentence.labelled("TRIAL")
+        names = [m.norm for m in trials]
         if names:
             known = self.by_trial.get(names[0])
             if known is not None:
-                return self._resume(known)
+                # 与FRESCO研究的结果一致: a trial named in passing after results is no return to it
+                leading = trials[0].start - sentence.start <= LEADING or not sentence.labelled("VALUE", "HR", "NR")
+                return self._resume(known) if leading or known is current else current
             if current.trial or current.rows:
                 current = self._new()
             self.by_trial[names[0]] = current
@@ -95,8 +99,7 @@ class Walk:
         """A review strings studies: after a cited sentence, another citation with another treatment."""
         own = {r for m in sentence.labelled("CITE") for r in m.norm.split(";")}
         current = self.study
-        cited = {r for s in current.sentences for m in s.labelled("CITE") for r in m.norm.split(";")}
-        if not (self.closed and own and not own & cited):
+        if not (self.closed and own and not own & current.cited):
             return False
         known = {d for a in current.arms for d in a.drugs} | set(current.current.drugs if current.current else ())
         named = {d for m in sentence.labelled("DRUG", "REGIMEN") if m.label == "REGIMEN" or m.data.get("type") == "drug"
@@ -122,13 +125,13 @@ class Walk:
         study.heading = sentence
         names = [m.norm for m in sentence.labelled("TRIAL")]
         if names and self.view.blocks[sentence.block].kind == "heading":
-            study.sentences.append(sentence)
+            study.add(sentence)
             self.by_trial.setdefault(names[0], study)
         self.closed = False
 
     def sentence(self, sentence: Sentence) -> None:
         study = self.study_for(sentence)
-        study.sentences.append(sentence)
+        study.add(sentence)
         treatments = self.builder.treatments(sentence)
         self.treatments.extend(treatments)
         self.uses.extend(_drug_uses(sentence, treatments))
@@ -159,7 +162,10 @@ class Walk:
         single = single_arm(sentence, arms, study) if not study.rows else None
         if single is not None:
             study.set_arms([single], sentence)
-        elif not study.settled:
+            return
+        for label in defined_labels(arms):
+            study.define(arm_of(label))  # 试验组(410例)接受X: the record learns what the label is
+        if not study.settled:
             study.arms, study.settled = later_backbone(study.arms, sentence, self.view, self.words)
 
     def _scene(self, sentence: Sentence, arms: list[Treatment], study: Study) -> Scene:
@@ -194,11 +200,15 @@ class Walk:
         title = [s for s in self.view.sentences if self.view.blocks[s.block].kind == "title"]
         title_venue = next((venue_of(m) for s in title for m in s.labelled("VENUE")), "")
         trials = []
+        by_start = {s.start: s for s in self.view.sentences}
+        by_study: dict[int, list[Outcome]] = {}
+        for row, study in self.rows:
+            by_study.setdefault(id(study), []).append(row)
         for study in self.studies:
-            rows = [row for row, s in self.rows if s is study]
+            rows = by_study.get(id(study), [])
             disease = _disease(study, title)
             for row in rows:
-                row.disease = _sentence_disease(self.view, row) or disease
+                row.disease = _sentence_disease(by_start.get(row.sentence[0])) or disease
                 row.trial = study.trial
             if rows:
                 anchor = study.design_sentence or study.sentences[0]
@@ -254,9 +264,8 @@ def _disease(study: Study, title: list[Sentence]) -> str:
     return ""
 
 
-def _sentence_disease(view: DocView, row: Outcome) -> str:
+def _sentence_disease(sentence: Sentence | None) -> str:
     """A subgroup named by a disease of its own (平滑肌肉瘤亚组) keeps that disease."""
-    sentence = next((s for s in view.sentences if s.start == row.sentence[0]), None)
     found = sentence.labelled("DISEASE") if sentence is not None else []
     return common_disease(found) if found else ""
 

@@ -119,8 +119,11 @@ def single(scene: Scene, match: Match) -> list[Outcome]:
 def zip_endpoints(scene: Scene, match: Match) -> list[Outcome]:
     """``ORR、DCR和中位PFS分别为…``; with no endpoints written, the list of the sentence before it."""
     values = _values(match)
-    endpoints = match.get("endpoints")
+    endpoints = [e for i, e in enumerate(match.get("endpoints"))
+                 if i == 0 or e.ref.norm != match.get("endpoints")[i - 1].ref.norm]  # 客观缓解率(ORR): one
     pairs = [(e, None) for e in endpoints] if endpoints else scene.listed
+    if len(pairs) == 1 and len(values) > 1:
+        return zip_arms(scene, Match(match.relation, {**match.slots, "endpoint": endpoints}))
     if len(pairs) != len(values):
         return single(scene, match)
     scene.listed = pairs

@@ -61,6 +61,8 @@ class Study:
     current: Treatment | None = None     # the treatment of a study known only by its numbers
     design_sentence: Sentence | None = None
     rows: int = 0
+    trial: str = ""
+    cited: set[str] = field(default_factory=set)   # reference numbers its sentences cite
     settled: bool = True                 # 化疗 in the arms is expanded, or known to be a choice
 
     def mentions(self, *labels: str) -> list[Mention]:
@@ -70,10 +72,12 @@ class Study:
         found = self.mentions(label)
         return found[0] if found else None
 
-    @property
-    def trial(self) -> str:
-        m = self.first("TRIAL")
-        return m.norm if m else ""
+    def add(self, sentence: Sentence) -> None:
+        """A sentence of the study: its trial name (the first given) and citations are kept at hand."""
+        self.sentences.append(sentence)
+        names = sentence.labelled("TRIAL")
+        self.trial = self.trial or (names[0].norm if names else "")
+        self.cited.update(r for m in sentence.labelled("CITE") for r in m.norm.split(";"))
 
     def ordered(self, count: int | None = None) -> list[Arm]:
         """The arms ``count`` unnamed numbers are laid over (``两组…分别为``).
@@ -113,6 +117,18 @@ class Study:
         self.arms = arms
         self.pairing = []
         self.design_sentence = self.design_sentence or sentence
+
+    def define(self, arm: Arm) -> None:
+        """A label defined outside the design sentence: the arm of that name or role takes its drugs."""
+        role = arm.role if arm.role in {"experimental", "control", "placebo"} else ""
+        known = self.by_name(arm.text) or (self.by_role(role) if role else None)
+        if known is None:
+            if len(self.arms) < 2:
+                self.arms.append(arm)
+            return
+        known.drugs, known.specific = arm.drugs, arm.specific
+        known.rules = sorted(set(known.rules + arm.rules))
+        self.name_arm(known, arm.text)
 
     def name_arm(self, arm: Arm, name: str) -> None:
         if name and name not in arm.names:

@@ -50,6 +50,7 @@ def _drugs_of(m: Mention, defined: dict[str, tuple[str, ...]]) -> tuple[str, ...
     return tuple(m.data.get("drugs", [m.norm]))
 
 
+SEPARATING = {"GROUP", "ARM_LABEL", "ALIAS_CUE", "OR", "VS"}  # a bracket naming an arm ends a treatment
 ASIDE = regex.compile(r"[(（][^()（）]*[)）]")
 
 
@@ -59,8 +60,11 @@ def _gap_kind(text: str, start: int, gap: list[Mention]) -> str | None:
     A bracketed aside (``卡铂（AUC 5）+培美曲塞``, ``纳武利尤单抗（O药）3 mg/kg联合``) is skipped.
     """
     asides = [(start + m.start(), start + m.end()) for m in ASIDE.finditer(text)]
+    asides = [(a, b) for a, b in asides if not any(a <= m.start and m.end <= b and m.label in SEPARATING for m in gap)]
     gap = [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
-    rest = ASIDE.sub(" ", text)
+    rest = text
+    for a, b in reversed(asides):
+        rest = rest[:a - start] + " " + rest[b - start:]
     for m in gap:
         rest = rest.replace(m.text, " ", 1)
     rest = rest.strip()
