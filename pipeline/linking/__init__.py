@@ -63,7 +63,7 @@ class Walk:
 
     # --- which study a sentence belongs to ------------------------------------------------
     def _new(self) -> Study:
-        study = Study(len(self.studies), heading=self.heading)
+        study = Study(len(self.studies), heading=self.heading, current=self.subject)
         self.studies.append(study)
         return study
 

@@ -54,17 +54,21 @@ SEPARATING = {"GROUP", "ARM_LABEL", "ALIAS_CUE", "OR", "VS"}  # a bracket naming
 ASIDE = regex.compile(r"[(（][^()（）]*[)）]")
 
 
+def _without_asides(text: str, start: int, gap: list[Mention]) -> tuple[str, list[Mention]]:
+    """The gap with bracketed asides blanked out, and the mentions left outside them."""
+    asides = [(start + m.start(), start + m.end()) for m in ASIDE.finditer(text)]
+    asides = [(a, b) for a, b in asides if not any(a <= m.start and m.end <= b and m.label in SEPARATING for m in gap)]
+    for a, b in reversed(asides):
+        text = text[:a - start] + " " + text[b - start:]
+    return text, [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
+
+
 def _gap_kind(text: str, start: int, gap: list[Mention]) -> str | None:
     """Classify what stands between two agents: a connector, an 'or', an 'and', or nothing joinable.
 
     A bracketed aside (``卡铂（AUC 5）+培美曲塞``, ``纳武利尤单抗（O药）3 mg/kg联合``) is skipped.
     """
-    asides = [(start + m.start(), start + m.end()) for m in ASIDE.finditer(text)]
-    asides = [(a, b) for a, b in asides if not any(a <= m.start and m.end <= b and m.label in SEPARATING for m in gap)]
-    gap = [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
-    rest = text
-    for a, b in reversed(asides):
-        rest = rest[:a - start] + " " + rest[b - start:]
+    rest, gap = _without_asides(text, start, gap)
     for m in gap:
         rest = rest.replace(m.text, " ", 1)
     rest = rest.strip()

@@ -60,28 +60,50 @@ class Reader:
     # --- endpoint ---------------------------------------------------------------------
     def endpoint_for(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
         """The endpoint a number belongs to, and the rule that found it."""
-        s = self.s
-        de = any(m.label == "DE" and value.end <= m.start <= value.end + 2 for m in s.mentions)
-        following = [m for m in s.mentions if m.label in {"ENDPOINT", "VALUE"} and value.end <= m.start
-                     and s.clause_of(m.start) == s.clause_of(value.start)]
-        if following and following[0].label == "ENDPOINT" and de \
-                and following[0].start - value.end <= 10 and self.admits(following[0].norm, measure, value):
-            return following[0], "link.value-of-endpoint"
-        if any(m.label == "LANDMARK" and 0 <= value.start - m.end <= 2 for m in s.mentions):
-            ahead = [m for m in s.mentions if m.label == "ENDPOINT" and m.start > value.end
-                     and s.clause_of(m.start) == s.clause_of(value.end)]
-            if ahead and self.admits(ahead[0].norm, measure, value):
-                return ahead[0], "link.landmark-values-then-endpoint"
-        blockers = [m.end for m in s.mentions if m.label in {"NOT_ENDPOINT", "CONTRAST"} and m.end <= value.start]
-        for m in reversed([m for m in s.mentions if m.label == "ENDPOINT" and m.end <= value.start]):
+        for finder in (self._endpoint_after, self._landmark_endpoint, self._endpoint_before, self._hazard):
+            found, rule = finder(value, measure)
+            if found is not None or rule == "blocked":
+                return found, rule
+        return None, ""
+
+    def _same_clause(self, a: int, b: int) -> bool:
+        return self.s.clause_of(a) == self.s.clause_of(b)
+
+    def _endpoint_after(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """接近60%的客观缓解率: a number, 的, then its endpoint."""
+        de = any(m.label == "DE" and value.end <= m.start <= value.end + 2 for m in self.s.mentions)
+        following = [m for m in self.s.mentions if m.label in {"ENDPOINT", "VALUE"} and value.end <= m.start
+                     and self._same_clause(m.start, value.start)]
+        first = following[0] if following else None
+        if de and first is not None and first.label == "ENDPOINT" and first.start - value.end <= 10 \
+                and self.admits(first.norm, measure, value):
+            return first, "link.value-of-endpoint"
+        return None, ""
+
+    def _landmark_endpoint(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """12个月(51.0% vs 40.0%)的OS率: time point and numbers first, the endpoint after them."""
+        if not any(m.label == "LANDMARK" and 0 <= value.start - m.end <= 2 for m in self.s.mentions):
+            return None, ""
+        ahead = [m for m in self.s.labelled("ENDPOINT") if m.start > value.end and self._same_clause(m.start, value.end)]
+        if ahead and self.admits(ahead[0].norm, measure, value):
+            return ahead[0], "link.landmark-values-then-endpoint"
+        return None, ""
+
+    def _endpoint_before(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """ORR为36%: the nearest fitting endpoint before the number, unless 但/局部复发率 stands between."""
+        blockers = [m.end for m in self.s.mentions if m.label in {"NOT_ENDPOINT", "CONTRAST"} and m.end <= value.start]
+        for m in reversed([m for m in self.s.labelled("ENDPOINT") if m.end <= value.start]):
             if blockers and max(blockers) > m.end:
-                return None, ""
+                return None, "blocked"
             if self.admits(m.norm, measure, value):
                 return m, "link.endpoint-before-value"
-        if measure in {"hr", "or"}:
-            hazard = [h for h in s.labelled("HAZARD") if h.end <= value.start]
-            if hazard:
-                return hazard[-1], "link.hazard-word"
+        return None, ""
+
+    def _hazard(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """死亡风险比0.63: the hazard word names the endpoint of a ratio."""
+        hazard = [h for h in self.s.labelled("HAZARD") if h.end <= value.start]
+        if measure in {"hr", "or"} and hazard:
+            return hazard[-1], "link.hazard-word"
         return None, ""
 
     def landmark_for(self, endpoint: Mention, value: Mention, given: Mention | None = None) -> str:
