@@ -18,6 +18,7 @@ from ..recognizing import Mention
 from .text import Sentence
 from .words import Words
 
+RANDOMISED_GAP = 4  # 随机接受X或Y: characters from 随机 to the first of the drugs it randomises between
 AGENT_LABELS = {"DRUG", "REGIMEN"}
 CONNECTOR_CHARS = {"+", "/"}
 
@@ -119,7 +120,8 @@ class TreatmentBuilder:
                 kind = _gap_kind(self.text[current[-1].end:m.start], current[-1].end, pending)
                 if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)):
                     kind = None
-                if kind == "or" and not self._same_class(current[-1], m):
+                if kind == "or" and (not self._same_class(current[-1], m) or self._randomised(sentence, joins, current[0])
+                                     and not self._bracketed_at(sentence, m.start)):
                     kind = None
                 if kind is None:
                     runs.append(self._make(current, joins, sentence))
@@ -145,6 +147,17 @@ class TreatmentBuilder:
         """``A联合B及C联合D``: the agent after 及 opens a second treatment."""
         after = [x for x in sentence.mentions if x.start >= m.end]
         return bool(after) and after[0].label == "COMBINE"
+
+    def _bracketed_at(self, sentence: Sentence, offset: int) -> bool:
+        """``两组均联合NSAI（阿那曲唑或来曲唑）``: an alternative spelled out in brackets is a class."""
+        before = self.text[sentence.start:offset]
+        return before.count("(") + before.count("（") > before.count(")") + before.count("）")
+
+    @staticmethod
+    def _randomised(sentence: Sentence, joins: list[str], m: Mention) -> bool:
+        """``随机接受阿昔替尼或舒尼替尼``: two single drugs a study randomises between are its arms, not a class."""
+        return "combine" not in joins and any(d.norm == "randomized" and 0 <= m.start - d.end <= RANDOMISED_GAP
+                                              for d in sentence.labelled("DESIGN"))
 
     def _same_class(self, a: Mention, b: Mention) -> bool:
         return a.label == b.label == "DRUG" and a.data.get("class") == b.data.get("class") \
