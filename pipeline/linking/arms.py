@@ -231,6 +231,9 @@ def _is_component(sentence: Sentence, a: Treatment) -> bool:
     """``化疗为依托泊苷+卡铂``, ``HZ-310是曲妥珠单抗的生物类似药``: what defines a part of an arm is no arm."""
     if any(d.start <= a.start and a.end <= d.end for d in sentence.labelled("DEFINITION")):
         return True
+    if a.drugs == ("chemotherapy",) and not a.label and any(0 <= v.start - a.end <= 2
+                                                             for v in sentence.labelled("DEFINE_VERB")):
+        return True  # the 化疗 of 化疗为X
     chemo = [m for m in sentence.labelled("DRUG") if m.norm == "chemotherapy" and m.end <= a.start]
     verbs = [v for v in sentence.labelled("DEFINE_VERB") if v.end <= a.start]
     return bool(chemo and verbs) and chemo[-1].end <= verbs[-1].start and a.start - chemo[-1].end <= COMPONENT_GAP

@@ -64,6 +64,10 @@ def _without_asides(text: str, start: int, gap: list[Mention]) -> tuple[str, lis
     return text, [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
 
 
+def _repeats(run: list[Mention], m: Mention) -> bool:
+    return any(a.norm == m.norm for a in run)
+
+
 def _gap_kind(text: str, start: int, gap: list[Mention]) -> str | None:
     """Classify what stands between two agents: a connector, an 'or', an 'and', or nothing joinable.
 
@@ -118,8 +122,9 @@ class TreatmentBuilder:
                 continue
             if current:
                 kind = _gap_kind(self.text[current[-1].end:m.start], current[-1].end, pending)
-                if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)):
-                    kind = None
+                if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)
+                                      or _repeats(current, m)):
+                    kind = None  # 比较安罗替尼联合多西他赛与多西他赛单药: the drug again starts the other arm
                 if kind == "or" and (not self._same_class(current[-1], m) or self._randomised(sentence, joins, current[0])
                                      and not self._bracketed_at(sentence, m.start)):
                     kind = None
