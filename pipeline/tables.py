@@ -35,6 +35,19 @@ TABLES = [t for t in COLUMNS if t != "documents"]
 COUNT_COLUMNS = [f"n_{t}" for t in TABLES]
 COLUMNS["documents"] += COUNT_COLUMNS
 
+# Typed columns of the Parquet and XLSX copies (every other column is text). Keyed by column name, so
+# a new table gets its types from the names it shares (``start``, ``end``). CSV cells stay as written.
+TYPES: dict[str, str] = {
+    "chars": "int", "start": "int", "end": "int", "n": "int", "ref_no": "int", "year": "int", "mentions": "int",
+    **{c: "int" for c in COUNT_COLUMNS},
+    "timepoint_months": "float", "value": "float", "value_high": "float", "ci_low": "float", "ci_high": "float",
+    "followup_months": "float", "ci_level": "float",
+    "resolved": "bool",
+}
+# Tables left out of the default workbook: ``mentions`` (about 300 rows a document) would make the
+# XLSX step cost more than the extraction itself (see README, "Batch runs, speed and memory").
+XLSX_LEFT_OUT = {"mentions"}
+
 
 def _span(norm, text: str, start: int, end: int) -> tuple[int, int, str]:
     start, end = norm.to_original(start, end)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import collect, derive_formats, run_batch
+from pipeline.batch import Output, collect, run_batch
 
 ARTICLE = "标题：索拉非尼研究\n\n一项II期研究中，索拉非尼治疗的ORR为15%，中位PFS为4.2个月。\n"
 
@@ -52,11 +52,11 @@ def test_every_file_gets_a_status_and_good_ones_give_rows(messy_folder, tmp_path
 def test_same_input_gives_the_same_bytes(messy_folder, tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
-        run_batch(collect([messy_folder]), out)
-        derive_formats(out, ["csv", "parquet"])
+        run_batch(collect([messy_folder]), out, output=Output(("csv", "parquet")))
     for table in ("documents", "outcomes", "mentions", "drugs"):
         assert (first / f"{table}.csv").read_bytes() == (second / f"{table}.csv").read_bytes()
-    assert not list(first.glob(".*.tmp"))
+    assert (first / "outcomes.parquet").read_bytes() == (second / "outcomes.parquet").read_bytes()
+    assert not list(first.glob(".*.tmp")) and not list(first.glob(".medmine-staging-*"))
 
 
 def test_parallel_run_equals_serial_run(messy_folder, tmp_path):
