@@ -241,11 +241,10 @@ def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tu
 
 
 def finish_formats(folder: Path, output: Output, rows: dict[str, int],
-                   on_table: Callable[[str], None] | None = None, parquet_done: bool = False) -> list[str]:
+                   on_table: Callable[[str], None] | None = None) -> list[str]:
     """From the finished CSVs of a staging folder: the Parquet and XLSX copies, ``--csv-safe``, and
     the CSVs dropped when they were not asked for. Returns notes for the summary."""
-    derived = [f for f in output.formats if f != "parquet" or not parquet_done]
-    notes = write_formats(folder, derived, rows, xlsx_tables=output.xlsx_tables, max_rows=output.xlsx_max_rows,
+    notes = write_formats(folder, output.formats, rows, xlsx_tables=output.xlsx_tables, max_rows=output.xlsx_max_rows,
                           on_table=on_table)
     for table in COLUMNS:
         path = folder / f"{table}.csv"
