@@ -1,6 +1,7 @@
 """Distributed runs on Dask: the same tables as a local run, rules shipped by content, the README recipe works."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -89,3 +90,26 @@ def test_readme_recipe_runs_from_another_working_directory(corpus, tmp_path):
     outcomes = pd.read_parquet(work / "tables" / "outcomes.parquet")
     assert len(outcomes) > 0 and set(outcomes["doc_id"]) >= {"0_dxy_ifo_sarcoma", "1_crc_fresco_fruquintinib"}
     assert (work / "tables" / "documents.csv").exists()
+
+
+def test_cli_runs_on_a_scheduler_address(client, corpus, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import _register, app
+
+    _register()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(corpus), "-o", str(out), "--engine", "dask",
+                                      "--scheduler", client.scheduler.address, "--formats", "csv,xlsx"])
+    assert result.exit_code == 0, result.output
+    assert "documents: 6 ok, 1 failed" in " ".join(result.output.split())
+    assert (out / "tables.xlsx").exists() and not list(out.glob("*.parquet"))
+
+
+@pytest.mark.parametrize("args, message", [(["--engine", "dask"], "needs --scheduler"),
+                                           (["--engine", "spark"], "expected local or dask")])
+def test_cli_engine_errors(tmp_path, args, message):
+    result = subprocess.run([sys.executable, "-m", "pipeline", "run", str(ROOT / "corpus" / "articles"), "-o",
+                             str(tmp_path / "o"), *args], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
