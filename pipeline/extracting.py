@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
 from . import segmenting  # noqa: F401  (registers the tokenizer)
-from .linking import Block, DocView, Words, link, words_from_rules
+from .linking import Block, DocView, Words, compile_relations, link, words_from_rules
 from .records import Linked
 from .normalizing import Normalized, normalize
 from .reading import Article, read_path, read_text
@@ -47,6 +47,11 @@ def build_nlp(rules: RuleSet) -> Language:
 @lru_cache(maxsize=4)
 def _words(directory: str, digest: str) -> Words:
     return words_from_rules(load_rules(directory))
+
+
+@lru_cache(maxsize=4)
+def _relations(directory: str, digest: str):
+    return compile_relations(load_rules(directory))
 
 
 @lru_cache(maxsize=4)
@@ -143,7 +148,8 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     body = _body(norm.text, blocks)
     doc = build_nlp(rules)(body.text)
     view = DocView(norm.text, _in_norm(doc._.mentions, body), blocks)
-    linked, drug_uses = link(view, _words(str(rules.directory), rules.fingerprint))
+    key = (str(rules.directory), rules.fingerprint)
+    linked, drug_uses = link(view, _words(*key), _relations(*key))
     return Analysis(article, norm, body, doc, view, linked, drug_uses)
 
 

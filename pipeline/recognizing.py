@@ -23,7 +23,7 @@ from .rules import WORD_LISTS, RuleSet, load_rules
 
 LEXICON_PRIORITY = 12
 # Labels of the study frame: they may overlap anything, they only add context.
-FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO", "PRIOR"}
+FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO", "STUDY_BACK", "PRIOR"}
 CONTEXT_WINDOW = 6
 
 if not Doc.has_extension("mentions"):

@@ -24,7 +24,7 @@ from .errors import RuleError
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 # Term labels that are word lists the linking stage reads, not mentions to match.
 WORD_LISTS = {"REGIMEN_CONTEXT", "CHEMO_CLASS", "UNIT", "NUMERAL", "VALUE_GAP", "LANDMARK_GAP", "GROUP_SUFFIX",
-              "REGIMEN_SUFFIX", "COMPARED_WITH"}
+              "REGIMEN_SUFFIX"}
 LINE_KEY = "__line__"
 
 
@@ -33,6 +33,7 @@ class Rule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     id: str = Field(min_length=1)
+    description: str = ""
     examples: list[str] = []
     not_: list[str] = Field(default=[], alias="not")
     line: int = Field(default=0, alias=LINE_KEY)
@@ -65,6 +66,7 @@ class DiseaseRule(Rule):
 
 class EndpointRule(Rule):
     code: str
+    measures: list[Literal["median", "rate", "landmark", "hr"]] = Field(min_length=1)
     zh: list[str] = []
     abbr: list[str] = []
     en: list[str] = []
@@ -100,6 +102,31 @@ class PatternRule(Rule):
         return value
 
 
+class RelationExample(BaseModel):
+    """A sentence (with what must precede it) and the rows it must give: ``PFS median 9.2 -> drugs``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    text: str = Field(min_length=1)
+    rows: list[str] = []
+    line: int = Field(default=0, alias=LINE_KEY)
+
+
+# Actions a relation may name; pipeline/linking/actions.py implements each one.
+RELATION_ACTIONS = ("single", "zip-arms", "zip-endpoints", "zip-landmarks", "each-arm", "from-to", "hazard-ratio")
+
+
+class RelationRule(Rule):
+    """How numbers meet endpoints and arms: a pattern over a sentence's label sequence and an action."""
+
+    pattern: str = Field(min_length=1)
+    action: Literal[RELATION_ACTIONS]  # type: ignore[valid-type]
+    priority: int = 0
+    max_gap: int = Field(default=60, ge=0, description="most characters between two matched items")
+    description: str = ""
+    examples: list[RelationExample] = Field(min_length=1)  # type: ignore[assignment]
+    not_: list[RelationExample] = Field(default=[], alias="not", min_length=1)  # type: ignore[assignment]
+
+
 class PageRule(Rule):
     role: Literal["chrome", "end", "references", "caption"]
     regex: str
@@ -119,6 +146,7 @@ KINDS: dict[str, type[Rule]] = {
     "endpoints": EndpointRule,
     "terms": TermRule,
     "patterns": PatternRule,
+    "relations": RelationRule,
     "page": PageRule,
     "references": ReferenceRule,
 }

@@ -1,22 +1,31 @@
 """Linking: mentions -> records (outcomes, trials, regimens, citations, drugs).
 
-Walks the study frames sentence by sentence: treatments and arms first, then
-the numbers of the sentence (``outcomes.link_sentence``), then what the frame
-learns for the sentences after it. Citation attribution follows SCHEMA.md.
+The walk goes sentence by sentence through the body, carrying one study record
+(``studies.Study``) until a heading or a new study cue starts another; a trial
+name finds its record again. Each sentence: treatments and arm mentions
+(``arms``), the study's arms from a design sentence, arm mentions resolved
+against the record, then the relations of ``rules/relations.yaml`` over the
+sentence's label sequence (``relations``) and their actions (``actions``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..records import Citation, Linked, Outcome, Regimen, Trial
-from .frames import (Segment, add_on_arms, disease_of, followup_of, phase_of, refresh_context,
-                     resolve_roles, segments, venue_of, with_backbone)
-from .outcomes import link_sentence
+from ..records import Citation, Linked, Outcome, Regimen
+from .actions import ACTIONS, Scene
+from .arms import ArmFinder, design_arms, is_reference, single_arm
+from .backbone import with_backbone
+from .relations import Item, Relation, compile_relations, match_all, vocabulary
+from .studies import Study
 from .text import Block, DocView, Sentence
 from .treatments import Treatment, TreatmentBuilder
+from .trials import attribute, citations_by_block, common_disease, merge_trials, trial_of, venue_of
+from .values import Reader, attach_statistics
 from .words import Words, words_from_rules
 
-__all__ = ["Block", "DocView", "DrugUse", "Words", "link", "words_from_rules"]
+__all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
+BODY = "paragraph"
+KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
 
 @dataclass(slots=True)
@@ -30,66 +39,201 @@ class DrugUse:
     kind: str
 
 
-def _citations_by_block(view: DocView) -> dict[int, list[tuple[int, str]]]:
-    found: dict[int, list[tuple[int, str]]] = {}
-    for s in view.sentences:
-        for m in s.labelled("CITE"):
-            found.setdefault(s.block, []).append((m.start, m.norm))
-    return found
+class Walk:
+    """One document's linking walk: the study records and the rows found so far."""
+
+    def __init__(self, view: DocView, words: Words, relations: list[Relation]):
+        self.view, self.words, self.relations = view, words, relations
+        self.vocabulary = vocabulary(relations) | {"ARM"}
+        self.builder = TreatmentBuilder(view.text, words)
+        self.finder = ArmFinder(view.text, words, self.builder)
+        self.cites = citations_by_block(view)
+        self.studies: list[Study] = []
+        self.by_trial: dict[str, Study] = {}
+        self.rows: list[tuple[Outcome, Study]] = []
+        self.seen: set[tuple] = set()
+        self.treatments: list[Treatment] = []
+        self.uses: list[DrugUse] = []
+        self.heading: Sentence | None = None
+        self.subject: Treatment | None = None
+        self.closed = False
+
+    # --- which study a sentence belongs to ------------------------------------------------
+    def _new(self) -> Study:
+        study = Study(len(self.studies), heading=self.heading)
+        self.studies.append(study)
+        return study
+
+    @property
+    def study(self) -> Study:
+        return self.studies[-1] if self.studies else self._new()
+
+    def study_for(self, sentence: Sentence) -> Study:
+        """A trial name finds or starts its study; a study cue or a new citation after results starts one."""
+        current = self.study
+        names = [m.norm for m in sentence.labelled("TRIAL")]
+        if names:
+            known = self.by_trial.get(names[0])
+            if known is not None:
+                return self._resume(known)
+            if current.trial or current.rows:
+                current = self._new()
+            self.by_trial[names[0]] = current
+            return current
+        labels = {m.label for m in sentence.mentions}
+        if "STUDY_BACK" in labels:
+            return current
+        intro = bool(labels & {"STUDY_INTRO", "PHASE"})
+        randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
+        own = {r for m in sentence.labelled("CITE") for r in m.norm.split(";")}
+        cited = {r for s in current.sentences for m in s.labelled("CITE") for r in m.norm.split(";")}
+        moved_on = self.closed and own and not own & cited and "ALL_ARMS" not in labels
+        if (intro and (current.rows or current.arms)) or (current.rows and (randomized or moved_on)):
+            return self._new()
+        return current
+
+    def _resume(self, study: Study) -> Study:
+        if study is not self.studies[-1]:
+            self.studies.remove(study)
+            self.studies.append(study)
+        return study
+
+    # --- one sentence ---------------------------------------------------------------------
+    def heading_line(self, sentence: Sentence) -> None:
+        """A heading starts a new study context; its trial name and disease apply below it."""
+        self.heading = sentence
+        if self.study.sentences or self.study.rows:
+            self._new()
+        study = self.study
+        study.heading = sentence
+        names = [m.norm for m in sentence.labelled("TRIAL")]
+        if names and self.view.blocks[sentence.block].kind == "heading":
+            study.sentences.append(sentence)
+            self.by_trial.setdefault(names[0], study)
+        self.closed = False
+
+    def sentence(self, sentence: Sentence) -> None:
+        study = self.study_for(sentence)
+        study.sentences.append(sentence)
+        treatments = self.builder.treatments(sentence)
+        self.treatments.extend(treatments)
+        self.uses.extend(_drug_uses(sentence, treatments))
+        arms = self.finder.find(sentence, treatments)
+        self._learn_arms(sentence, arms, study)
+        scene = self._scene(sentence, arms, study)
+        found: list[tuple[Outcome, list[Outcome]]] = []
+        for match in sorted(match_all(self.relations, scene_items(scene, sentence, self.vocabulary)),
+                            key=lambda m: min(i.start for items in m.slots.values() for i in items)):
+            group = ACTIONS[match.relation.action](scene, match)
+            found.extend((row, group) for row in group)
+        attach_statistics(sentence, found)
+        self._keep([row for row, _ in found], scene, sentence, study)
+        if len(scene.compared) >= 2:
+            study.pairing = [a for t in scene.compared if (a := scene.study_arm.get(id(t)))] or study.pairing
+        specific = [a for a in arms if a.specific and a.drugs and not a.generic]
+        study.current = specific[-1] if specific and not study.arms else study.current
+        self.closed = bool(sentence.labelled("CITE"))
+
+    def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
+        """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
+        designed = [] if study.rows else design_arms(sentence, arms, self.view.text)
+        if designed:
+            study.set_arms(with_backbone(designed, sentence, self.view, self.builder, self.words), sentence)
+            return
+        single = single_arm(sentence, arms, study) if not study.rows else None
+        if single is not None:
+            study.set_arms([single], sentence)
+
+    def _scene(self, sentence: Sentence, arms: list[Treatment], study: Study) -> Scene:
+        items, study_arm, refs = [], {}, set()
+        for a in arms:
+            resolved, arm = _resolve(study, a)
+            if arm is not None:
+                study_arm[id(resolved)] = arm
+            if is_reference(sentence, a, self.view.text):
+                refs.add(id(resolved))
+            items.append(Item("ARM", a.start, a.end, resolved))
+        default = study.arms[0].as_treatment(sentence.start, sentence.start, study.arms[0].text, "link.study-arm") \
+            if len(study.arms) == 1 else (study.current or self.subject)
+        return Scene(sentence, Reader(self.view.text, sentence, self.words), study, items, study_arm, refs, default)
+
+    def _keep(self, rows: list[Outcome], scene: Scene, sentence: Sentence, study: Study) -> None:
+        """Restatements are not new rows: a number whose arm is not written here and was linked before."""
+        for row in sorted(rows, key=lambda r: r.start):
+            base = tuple(getattr(row, k) for k in KEY)
+            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and base in self.seen):
+                continue
+            self.seen.update({base, base + (row.drugs,)})
+            row.citation = attribute(sentence, self.cites)
+            self.rows.append((row, study))
+            study.rows += 1
+
+    # --- the document ---------------------------------------------------------------------
+    def finish(self) -> Linked:
+        linked = Linked()
+        title = [s for s in self.view.sentences if self.view.blocks[s.block].kind == "title"]
+        title_venue = next((venue_of(m) for s in title for m in s.labelled("VENUE")), "")
+        trials = []
+        for study in self.studies:
+            rows = [row for row, s in self.rows if s is study]
+            disease = _disease(study, title)
+            for row in rows:
+                row.disease = _sentence_disease(self.view, row) or disease
+                row.trial = study.trial
+            if rows:
+                anchor = study.design_sentence or study.sentences[0]
+                trial = trial_of(study, rows, attribute(anchor, self.cites) or rows[0].citation, title_venue,
+                                 self.words)
+                trials += [trial] if trial else []
+            linked.outcomes.extend(rows)
+        linked.trials = merge_trials(trials)
+        linked.regimens = _regimen_rows(self.treatments)
+        for s in self.view.sentences:
+            for m in s.labelled("CITE"):
+                linked.citations.append(Citation(m.text, m.data["refs"], m.start, m.end, (s.start, s.end)))
+        return linked
 
 
-def attribute(sentence: Sentence, cites: dict[int, list[tuple[int, str]]]) -> str:
-    """SCHEMA: own sentence's markers, else the first after it, else the nearest before it."""
-    own = sorted({int(r) for m in sentence.labelled("CITE") for r in m.norm.split(";")})
-    if own:
-        return ";".join(map(str, own))
-    block = cites.get(sentence.block, [])
-    after = [norm for start, norm in block if start >= sentence.end]
-    if after:
-        return after[0]
-    before = [norm for start, norm in block if start < sentence.start]
-    return before[-1] if before else ""
+def scene_items(scene: Scene, sentence: Sentence, vocabulary: frozenset[str]) -> list[Item]:
+    """The label sequence relations see: arm items and the mentions their patterns name."""
+    spans = [(i.start, i.end) for i in scene.arms]
+    items = list(scene.arms)
+    for m in sentence.mentions:
+        label = "HR" if m.label == "ORATIO" else m.label
+        if label in vocabulary and label != "ARM" and not any(a <= m.start and m.end <= b for a, b in spans):
+            items.append(Item(label, m.start, m.end, m))
+    return sorted(items, key=lambda i: (i.start, i.end))
 
 
-def _trial(segment: Segment, rows: list[Outcome], title_venue: str, citation: str, words: Words) -> Trial | None:
-    """A frame whose numbers belong to drug treatments reports a study."""
-    with_drugs = [r for r in rows if r.drugs]
-    if not with_drugs:
-        return None
-    if len(segment.ctx.arms) >= 2:
-        arms = {a.key for a in segment.ctx.arms}
-    else:
-        arms = {r.drugs for r in with_drugs} | {r.comparator_drugs for r in rows if r.comparator_drugs}
-        arms |= {"" for r in rows if r.arm and not r.drugs and r.measure != "hr"}
-    specific = any(a.specific for a in [segment.ctx.current] if a) or segment.ctx.arms
-    if not segment.has_study_cue and segment.parent is None and not (citation and specific):
-        return None
-    trial = segment.frame_first("TRIAL")
-    settings = sorted({m.norm for m in segment.frame("SETTING")})
-    n = segment.frame_first("N")
-    return Trial(trial=trial.norm if trial else "", phase=phase_of(segment.frame_first("PHASE")),
-                 design=";".join(sorted({m.norm for m in segment.frame("DESIGN")})),
-                 n=n.norm if n else "", disease=rows[0].disease, setting=";".join(settings),
-                 arms="|".join(sorted(arms)), followup_months=followup_of(segment.frame_first("FOLLOWUP"), words),
-                 venue=venue_of(segment.frame_first("VENUE")) or title_venue, citation=citation,
-                 rules=sorted({rule for r in rows for rule in r.rules}))
+def _resolve(study: Study, t: Treatment):
+    """An arm mention as the study's arm: by name, by role (试验组), by its drugs; else as written."""
+    arm = study.by_name(t.label) if t.label else None
+    if arm is None and t.label and not t.drugs and t.role:
+        arm = study.by_role(t.role)
+    if arm is None and t.drugs:
+        arm = study.by_drugs(t.drugs)
+    if arm is None:
+        return t, None
+    study.name_arm(arm, t.label)
+    if arm.drugs == t.drugs and not t.label:
+        return t, arm
+    return arm.as_treatment(t.start, t.end, t.text, "link.study-arm-name"), arm
 
 
-def _merge_trials(trials: list[Trial]) -> list[Trial]:
-    """A study described over several frames (same name, or same arms and citation) is one row."""
-    merged: dict[tuple, Trial] = {}
-    out: list[Trial] = []
-    for t in trials:
-        key = (t.trial,) if t.trial else ("", t.arms, t.citation)
-        if key in merged:
-            kept = merged[key]
-            kept.arms = "|".join(sorted(set(kept.arms.split("|")) | set(t.arms.split("|"))))
-            for name in ("phase", "design", "n", "disease", "setting", "followup_months", "venue", "citation"):
-                setattr(kept, name, getattr(kept, name) or getattr(t, name))
-            continue
-        merged[key] = t
-        out.append(t)
-    return out
+def _disease(study: Study, title: list[Sentence]) -> str:
+    """The population's disease: the study's design or result sentences, its heading, else the title."""
+    for sentences in (study.sentences, [study.heading] if study.heading else [], title):
+        found = [m for s in sentences for m in s.labelled("DISEASE")]
+        if found:
+            return common_disease(found)
+    return ""
+
+
+def _sentence_disease(view: DocView, row: Outcome) -> str:
+    """A subgroup named by a disease of its own (平滑肌肉瘤亚组) keeps that disease."""
+    sentence = next((s for s in view.sentences if s.start == row.sentence[0]), None)
+    found = sentence.labelled("DISEASE") if sentence is not None else []
+    return common_disease(found) if found else ""
 
 
 def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
@@ -103,88 +247,12 @@ def _regimen_rows(treatments: list[Treatment]) -> list[Regimen]:
     return list(rows.values())
 
 
-def _backbone(segment: Segment, view: DocView, words: Words) -> Treatment | None:
-    """The named chemotherapy of a study (two or more cytotoxics, or a regimen), if any."""
-    scout = TreatmentBuilder(view.text, words)
-    blocks = {s.block for s in segment.sentences}
-    sentences = (segment.parent.sentences if segment.parent else []) + \
-        [s for s in view.sentences if s.block in blocks]
-    for sentence in sentences:
-        for t in scout.treatments(sentence):
-            targeted = {d for m in t.agents if not (m.label == "REGIMEN" or m.data.get("class") in words.chemo_classes)
-                        for d in m.data.get("drugs", [m.norm])}
-            cytotoxic = set(t.drugs) - targeted
-            if len(cytotoxic) > 1 and not {"chemotherapy", "placebo"} & cytotoxic:
-                return Treatment(t.start, t.end, t.text, tuple(sorted(cytotoxic)), rules=t.rules)
-    return None
-
-
-def link(view: DocView, words: Words) -> tuple[Linked, list[DrugUse]]:
-    """Link one document's mentions into records."""
-    linked = Linked()
-    builder = TreatmentBuilder(view.text, words)
-    cites = _citations_by_block(view)
-    title_venue = next((f"{m.data.get('year2') or m.data.get('year')} {m.data.get('conf2') or m.data.get('conf')}"
-                        for s in view.sentences if view.blocks[s.block].kind == "title"
-                        for m in s.labelled("VENUE")), "")
-    all_treatments: list[Treatment] = []
-    drugs: list[DrugUse] = []
-    previous_in_block: dict[int, tuple[str, str]] = {}
-    subject = _title_subject(view, builder)
-    for segment in segments(view):
-        rows, treatments, uses = _link_segment(segment, view, builder, words, cites, subject)
-        all_treatments.extend(treatments)
-        drugs.extend(uses)
-        disease = disease_of(segment) or previous_in_block.get(segment.block, ("", ""))[0]
-        if not segment.mentions("SETTING") and segment.block in previous_in_block:
-            segment.inherited_setting = previous_in_block[segment.block][1]
-        trial = segment.frame_first("TRIAL")
-        for row in rows:
-            row.disease, row.trial, row.segment = disease, trial.norm if trial else "", segment.index
-        record = _trial(segment, rows, title_venue, attribute(segment.sentences[0], cites), words) if rows else None
-        if record is not None:
-            record.setting = record.setting or segment.inherited_setting
-            linked.trials.append(record)
-        previous_in_block[segment.block] = (disease, record.setting if record else
-                                            ";".join(sorted({m.norm for m in segment.mentions("SETTING")})))
-        linked.outcomes.extend(rows)
-    for s in view.sentences:
-        for m in s.labelled("CITE"):
-            linked.citations.append(Citation(m.text, m.data["refs"], m.start, m.end, (s.start, s.end)))
-    linked.trials = _merge_trials(linked.trials)
-    linked.regimens = _regimen_rows(all_treatments)
-    return linked, drugs
-
-
-def _link_segment(segment: Segment, view: DocView, builder: TreatmentBuilder, words: Words, cites,
-                  subject: Treatment | None) -> tuple[list[Outcome], list[Treatment], list[DrugUse]]:
-    """The rows of one study frame, sentence by sentence, with what the frame learns carried on."""
-    segment.ctx.current = subject
-    if segment.parent is not None:
-        segment.ctx.current = segment.parent.ctx.current or subject
-        segment.ctx.arms = list(segment.parent.ctx.arms)
-    backbone, looked, primary = None, False, None
-    rows: list[Outcome] = []
-    treatments_seen: list[Treatment] = []
-    uses: list[DrugUse] = []
-    for sentence in segment.sentences:
-        treatments = builder.treatments(sentence)
-        treatments_seen.extend(treatments)
-        uses.extend(_drug_uses(sentence, treatments))
-        arms = builder.arms(sentence, treatments)
-        if not looked and any("chemotherapy" in a.drugs for a in arms):
-            backbone, looked = _backbone(segment, view, words), True  # only for studies that say chemotherapy
-        arms = resolve_roles(with_backbone(arms, backbone), segment.ctx)
-        primary = primary or next((a for a in arms if len(a.drugs) > 1 and a.specific and not a.label), None)
-        labelled = [a for a in arms if a.label]
-        if len(labelled) == 2:
-            add_on_arms(labelled, primary or subject)
-        found = link_sentence(view.text, sentence, arms, segment.ctx, words)
-        for row in found:
-            row.citation = attribute(sentence, cites)
-        rows.extend(found)
-        refresh_context(segment, sentence, arms, bool(found))
-    return rows, treatments_seen, uses
+def _drug_uses(sentence: Sentence, treatments: list[Treatment]) -> list[DrugUse]:
+    uses = []
+    for m in sentence.labelled("DRUG"):
+        combined = any(t.start <= m.start < t.end and len(t.drugs) > 1 for t in treatments)
+        uses.append(DrugUse(m.norm, m.data.get("class", ""), m.text, combined, m.data.get("type", "drug")))
+    return uses
 
 
 def _title_subject(view: DocView, builder: TreatmentBuilder) -> Treatment | None:
@@ -196,9 +264,13 @@ def _title_subject(view: DocView, builder: TreatmentBuilder) -> Treatment | None
     return None
 
 
-def _drug_uses(sentence: Sentence, treatments: list[Treatment]) -> list[DrugUse]:
-    uses = []
-    for m in sentence.labelled("DRUG"):
-        combined = any(t.start <= m.start < t.end and len(t.drugs) > 1 for t in treatments)
-        uses.append(DrugUse(m.norm, m.data.get("class", ""), m.text, combined, m.data.get("type", "drug")))
-    return uses
+def link(view: DocView, words: Words, relations: list[Relation]) -> tuple[Linked, list[DrugUse]]:
+    """Link one document's mentions into records."""
+    walk = Walk(view, words, relations)
+    walk.subject = _title_subject(view, TreatmentBuilder(view.text, words))
+    for sentence in view.sentences:
+        if view.blocks[sentence.block].kind == BODY:
+            walk.sentence(sentence)
+        else:
+            walk.heading_line(sentence)
+    return walk.finish(), walk.uses

@@ -1,6 +1,6 @@
 """The word lists linking reads, taken from the rules so no Chinese lives in the code.
 
-Units (个月 -> month), numerals (五 -> 5), the little words that may stand between
+Units (个月 -> month), the measures each endpoint admits, numerals (五 -> 5), the little words that may stand between
 a qualifier and its number (约为), suffixes of names (组, 方案), and the classes of
 drugs that count as chemotherapy.
 """
@@ -19,7 +19,8 @@ class Words:
     landmark_gap: str = ""
     group_suffix: tuple[str, ...] = ()
     regimen_suffix: tuple[str, ...] = ()
-    compared_with: tuple[str, ...] = ()
+    measures: dict[str, frozenset[str]] = field(default_factory=dict)
+    landmark_codes: frozenset[str] = frozenset()
     class_names: frozenset[str] = frozenset()
     chemo_classes: frozenset[str] = frozenset()
 
@@ -47,6 +48,7 @@ def words_from_rules(rules: RuleSet) -> Words:
     return Words(units=units, numerals=numerals, value_gap=frozenset(phrases("VALUE_GAP")) | {""},
                  landmark_gap="".join(phrases("LANDMARK_GAP")) + " ()",
                  group_suffix=phrases("GROUP_SUFFIX"), regimen_suffix=phrases("REGIMEN_SUFFIX"),
-                 compared_with=phrases("COMPARED_WITH"),
+                 measures={r.code: frozenset(r.measures) for r in rules.of("endpoints")},
+                 landmark_codes=frozenset(r.code for r in rules.of("endpoints") if "landmark" in r.measures),
                  class_names=frozenset(r.name for r in rules.of("drugs") if r.type == "class"),
                  chemo_classes=frozenset(phrases("CHEMO_CLASS")))

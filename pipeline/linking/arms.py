@@ -1,0 +1,168 @@
+"""Arm mentions of a sentence, the labels and aliases the text defines for them, and design sentences.
+
+Labels are learned from the text: ``（以下简称“双免组”）`` and ``（L+P组，n=355）``
+name every treatment written since the previous arm of the sentence (dosing and
+schedules in between), ``观察组在此基础上加用X`` is the other arm plus X, and a
+name once defined is found again wherever it is written. A design sentence
+(randomisation, 或, vs, a reference arm, label definitions) gives the study its
+arms; a study cue with one treatment gives a single-arm study its arm.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .studies import Arm, Study, arm_of
+from .text import Sentence
+from .treatments import Treatment, TreatmentBuilder
+from .words import Words
+
+QUOTES = "“”\"'「」『』‘’"
+NAME_STOPS = set("()（）,，;；。:：、 ") | set(QUOTES)
+DESIGN_CUES = {"OR", "VS", "REF_BEFORE", "REF_AFTER", "ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
+STUDY_CUES = {"TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N"}
+REF_WINDOW = 3
+
+
+class ArmFinder:
+    """Finds arm mentions sentence by sentence; aliases learned hold for the rest of the article."""
+
+    def __init__(self, text: str, words: Words, builder: TreatmentBuilder):
+        self.text = text
+        self.words = words
+        self.builder = builder
+        self.aliases: dict[str, Treatment] = {}
+
+    def find(self, sentence: Sentence, treatments: list[Treatment]) -> list[Treatment]:
+        """Arm mentions in text order: treatments, group labels, aliases defined here or before."""
+        arms = self.builder.arms(sentence, treatments)
+        arms += self._definitions(sentence, treatments)
+        arms = self._add_on(sentence, arms)
+        arms += self._known(sentence, arms)
+        return _outermost(sorted(arms, key=lambda a: (a.start, -a.end)))
+
+    # --- labels defined in this sentence ------------------------------------------------
+    def _alias_name(self, end: int) -> tuple[str, int]:
+        """The name written after 以下简称: quotes stripped, up to the closing bracket or comma."""
+        i = end
+        while i < len(self.text) and self.text[i] in QUOTES + "：: ":
+            i += 1
+        j = i
+        while j < len(self.text) and self.text[j] not in NAME_STOPS and j - i < 16:
+            j += 1
+        return self.text[i:j], j
+
+    def _definitions(self, sentence: Sentence, treatments: list[Treatment]) -> list[Treatment]:
+        out, boundary = [], sentence.start
+        cues = sentence.labelled("ALIAS_CUE", "ARM_LABEL", "OR")
+        for cue in cues:
+            if cue.label == "OR":
+                if not any(t.start <= cue.start < t.end for t in treatments):
+                    boundary = max(boundary, cue.end)
+                continue
+            name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
+            covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
+            if not name or not covered:
+                continue
+            drugs = tuple(sorted({d for t in covered for d in t.drugs}))
+            arm = Treatment(covered[0].start, end, name, drugs, label=name,
+                            specific=any(t.specific for t in covered), definition=self.text[covered[0].start:cue.start],
+                            rules=sorted({r for t in covered for r in t.rules} | {cue.rule, "link.label-definition"}))
+            self.aliases[name] = arm
+            self.builder.groups[name] = arm
+            out.append(arm)
+            boundary = end
+        return out
+
+    def _add_on(self, sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
+        """``对照组给予FOLFOX方案，观察组在此基础上加用呋喹替尼``: the other arm's drugs plus the new ones."""
+        for cue in sentence.labelled("ADD_ON"):
+            label = next((a for a in reversed(arms) if a.label and 0 <= cue.start - a.end <= 2), None)
+            added = next((a for a in arms if not a.label and 0 <= a.start - cue.end <= 4), None)
+            base = next((a for a in reversed(arms) if a.label and a.drugs and a.end <= (label.start if label else 0)),
+                        None)
+            if label is None or added is None or base is None:
+                continue
+            drugs = tuple(sorted(set(base.drugs) | set(added.drugs)))
+            defined = replace(label, drugs=drugs, specific=True, end=added.end,
+                              rules=sorted(set(label.rules + added.rules + [cue.rule, "link.add-on-arm"])))
+            self.builder.groups[label.label] = defined
+            arms = [defined if a is label else a for a in arms if a is not added]
+        return arms
+
+    def _known(self, sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
+        """Aliases defined earlier in the article, wherever they are written again."""
+        found = []
+        body = self.text[sentence.start:sentence.end]
+        for name, arm in self.aliases.items():
+            start = body.find(name)
+            while start >= 0:
+                begin = sentence.start + start
+                if not any(a.start <= begin < a.end and a.label == name for a in arms):
+                    found.append(replace(arm, start=begin, end=begin + len(name), definition="",
+                                         rules=sorted(set(arm.rules) | {"link.alias-reuse"})))
+                start = body.find(name, start + len(name))
+        return found
+
+
+def _outermost(arms: list[Treatment]) -> list[Treatment]:
+    """A treatment inside a label that names it (``阿帕替尼+IE方案`` inside its alias) is not a second arm."""
+    kept: list[Treatment] = []
+    for a in arms:
+        if any(k.start <= a.start and a.end <= k.end and (k.end - k.start) > (a.end - a.start) for k in kept):
+            continue
+        kept = [k for k in kept if not (a.start <= k.start and k.end <= a.end and a.label and not k.label)]
+        kept.append(a)
+    return kept
+
+
+def is_reference(sentence: Sentence, arm: Treatment, text: str) -> bool:
+    """``与安慰剂相比``, ``相较单纯化疗``, ``以C组为对照``: the arm the others are compared with."""
+    for cue in sentence.labelled("REF_BEFORE"):
+        if 0 <= arm.start - cue.end <= REF_WINDOW - 2:
+            return True
+    return any(0 <= cue.start - arm.end <= REF_WINDOW for cue in sentence.labelled("REF_AFTER"))
+
+
+def is_prior(sentence: Sentence, arm: Treatment) -> bool:
+    """``既往接受过铂类化疗``, ``曲妥珠单抗治疗失败``: a prior therapy is not the study's treatment."""
+    clause = sentence.clause_of(arm.start)
+    for cue in sentence.labelled("PRIOR") + [m for m in sentence.labelled("SETTING") if m.norm == "relapsed/refractory"]:
+        if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or cue.start - arm.end <= 4):
+            return True
+    return False
+
+
+def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Arm]:
+    """The arms a design sentence gives, in the order written, or [] if it is not one."""
+    candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)]
+    labelled = {a.key for a in candidates if a.label and a.drugs}
+    distinct: list[Treatment] = []
+    for a in candidates:
+        if not a.label and a.key in labelled:
+            continue  # the bracketed treatment that defines a label: the label is the arm
+        if any(a.label and a.label == b.label for b in distinct):
+            continue
+        distinct.append(a)
+    labels = {m.label for m in sentence.mentions}
+    randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
+    defined = [a for a in distinct if a.label and a.drugs]
+    if len(distinct) < 2 or not (randomized or labels & DESIGN_CUES or len(defined) >= 2):
+        return []
+    out = []
+    for a in distinct:
+        arm = arm_of(a)
+        if is_reference(sentence, a, text):
+            arm.role = arm.role or "control"
+        elif "placebo" in a.drugs:
+            arm.role = arm.role or "placebo"
+        out.append(arm)
+    return out
+
+
+def single_arm(sentence: Sentence, arms: list[Treatment], study: Study) -> Arm | None:
+    """A study cue with one specific treatment: the treatment of a single-arm study."""
+    if study.arms or not {m.label for m in sentence.mentions} & STUDY_CUES:
+        return None
+    specific = [a for a in arms if a.specific and a.drugs and not a.generic and not is_prior(sentence, a)]
+    keys = {a.key for a in specific}
+    return arm_of(specific[0]) if len(keys) == 1 else None

@@ -1,0 +1,71 @@
+"""SCHEMA's 化疗 convention and shared backbones, applied to a study's arms when they are set.
+
+``斯鲁利单抗+化疗或安慰剂+化疗，化疗为依托泊苷+卡铂``: a study that fixes one
+chemotherapy regimen expands 化疗 into its drugs; a choice of regimens
+(``GP方案或TP方案``) leaves it ``chemotherapy``. ``卡瑞利珠单抗或安慰剂联合TP方案``:
+the arm written before 或 shares the backbone the placebo arm is given.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .studies import Arm
+from .text import DocView, Sentence
+from .treatments import Treatment, TreatmentBuilder
+from .words import Words
+
+CHEMO = "chemotherapy"
+
+
+def _cytotoxic(t: Treatment, words: Words) -> set[str]:
+    targeted = {d for m in t.agents if not (m.label == "REGIMEN" or m.data.get("class") in words.chemo_classes)
+                for d in m.data.get("drugs", [m.norm])}
+    return set(t.drugs) - targeted
+
+
+def _is_choice(sentence: Sentence, t: Treatment, text: str) -> bool:
+    """A regimen offered as one of several (``GP方案或TP方案``, ``XELOX或FOLFOX``)."""
+    return any(0 <= m.start - t.end <= 8 or 0 <= t.start - m.end <= 8 for m in sentence.labelled("OR")
+               if not (t.start <= m.start < t.end))
+
+
+def backbone(sentences: list[Sentence], view: DocView, words: Words) -> tuple[str, ...] | None:
+    """The one chemotherapy regimen a study names (two or more cytotoxics), unless it offers a choice."""
+    scout = TreatmentBuilder(view.text, words)
+    for sentence in sentences:
+        for t in scout.treatments(sentence):
+            cytotoxic = _cytotoxic(t, words)
+            if len(cytotoxic) > 1 and not {CHEMO, "placebo"} & cytotoxic:
+                if _is_choice(sentence, t, view.text):
+                    return None
+                return tuple(sorted(cytotoxic))
+    return None
+
+
+def with_backbone(arms: list[Arm], sentence: Sentence, view: DocView, builder: TreatmentBuilder,
+                  words: Words) -> list[Arm]:
+    """Arms of a design sentence with 化疗 expanded where the study fixes it, and shared backbones added."""
+    arms = _shared_backbone(arms)
+    if not any(CHEMO in a.drugs and (a.names or len(a.drugs) > 1) for a in arms):
+        return arms
+    block = [s for s in view.sentences if s.block == sentence.block]
+    fixed = backbone(block, view, words)
+    if fixed is None:
+        return arms
+    out = []
+    for a in arms:
+        if CHEMO in a.drugs and (a.names or len(a.drugs) > 1):
+            a = replace(a, drugs=tuple(sorted(set(a.drugs) - {CHEMO} | set(fixed))),
+                        rules=a.rules + ["link.chemotherapy-backbone"])
+        out.append(a)
+    return out
+
+
+def _shared_backbone(arms: list[Arm]) -> list[Arm]:
+    """``X或安慰剂联合Y``: X alone against placebo+Y means X+Y against placebo+Y."""
+    placebo = [a for a in arms if "placebo" in a.drugs and len(a.drugs) > 1]
+    if len(placebo) != 1 or len(arms) != 2:
+        return arms
+    shared = set(placebo[0].drugs) - {"placebo"}
+    return [replace(a, drugs=tuple(sorted(set(a.drugs) | shared)), rules=a.rules + ["link.shared-backbone"])
+            if a is not placebo[0] and not set(a.drugs) & shared else a for a in arms]
