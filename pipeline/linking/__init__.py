@@ -9,11 +9,11 @@ sentence's label sequence (``relations``) and their actions (``actions``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
-from .arms import ArmFinder, design_arms, is_reference, single_arm
+from .arms import ArmFinder, design_arms, is_prior, is_reference, single_arm
 from .backbone import with_backbone
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
 from .studies import Study
@@ -85,10 +85,7 @@ class Walk:
             return current
         intro = bool(labels & {"STUDY_INTRO", "PHASE"})
         randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
-        own = {r for m in sentence.labelled("CITE") for r in m.norm.split(";")}
-        cited = {r for s in current.sentences for m in s.labelled("CITE") for r in m.norm.split(";")}
-        moved_on = self.closed and own and not own & cited and "ALL_ARMS" not in labels
-        if (intro and (current.rows or current.arms)) or (current.rows and (randomized or moved_on)):
+        if (intro and (current.rows or current.arms)) or (current.rows and randomized):
             return self._new()
         return current
 
@@ -130,8 +127,8 @@ class Walk:
         self._keep([row for row, _ in found], scene, sentence, study)
         if len(scene.compared) >= 2:
             study.pairing = [a for t in scene.compared if (a := scene.study_arm.get(id(t)))] or study.pairing
-        specific = [a for a in arms if a.specific and a.drugs and not a.generic]
-        study.current = specific[-1] if specific and not study.arms else study.current
+        specific = [a for a in arms if a.specific and a.drugs and not a.generic and not is_prior(sentence, a)]
+        study.current = specific[-1] if specific else study.current
         self.closed = bool(sentence.labelled("CITE"))
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
@@ -215,6 +212,9 @@ def _resolve(study: Study, t: Treatment):
     if arm is None:
         return t, None
     study.name_arm(arm, t.label)
+    if not arm.drugs and arm.role == "other" and study.current is not None:
+        # 手术组 / 非手术组 of a study of one drug: every arm gets it
+        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm.drugs == t.drugs and not t.label:
         return t, arm
     return arm.as_treatment(t.start, t.end, t.text, "link.study-arm-name"), arm

@@ -148,6 +148,7 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Ar
     defined = [a for a in distinct if a.label and a.drugs]
     if len(distinct) < 2 or not (randomized or labels & DESIGN_CUES or len(defined) >= 2):
         return []
+    distinct = _placebo_add_on(distinct)
     out = []
     for a in distinct:
         arm = arm_of(a)
@@ -157,6 +158,16 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str) -> list[Ar
             arm.role = arm.role or "placebo"
         out.append(arm)
     return out
+
+
+def _placebo_add_on(arms: list[Treatment]) -> list[Treatment]:
+    """``给予卡铂和紫杉醇，索拉非尼（A组）或安慰剂（B组）``: the unlabelled treatment is every arm's backbone."""
+    labelled = [a for a in arms if a.label]
+    if len(labelled) < 2 or not any(a.drugs == ("placebo",) for a in labelled):
+        return arms
+    shared = {d for a in arms if not a.label for d in a.drugs}
+    return [replace(a, drugs=tuple(sorted(set(a.drugs) | shared)), rules=a.rules + ["link.placebo-add-on"])
+            for a in labelled]
 
 
 def single_arm(sentence: Sentence, arms: list[Treatment], study: Study) -> Arm | None:
