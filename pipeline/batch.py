@@ -11,12 +11,10 @@ building its rules and spaCy pipeline once.
 from __future__ import annotations
 
 import csv
-import ctypes
 import io
 import multiprocessing
 import os
-import signal
-import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -26,7 +24,8 @@ from typing import Callable, Iterable, Iterator
 from .errors import InputError, MedmineError
 from .tables import COLUMNS, error_rows
 from .transaction import OutputTransaction
-from .writing import EXCEL_MAX_ROWS, make_csv_safe, write_formats
+from .workbook import EXCEL_MAX_ROWS
+from .writing import TypedTables, make_csv_safe, write_formats
 
 SUFFIXES = {".txt", ".md", ".html", ".htm"}
 DOCUMENTATION_NAMES = {"README", "SOURCES", "NOTES", "LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES",
@@ -135,20 +134,10 @@ def _init_worker(rules_dir: str | None) -> None:
     global _RULES
     from .extracting import build_nlp
 
-    _die_with_parent()
     from .rules import load_rules
 
     _RULES = load_rules(rules_dir)
     build_nlp(_RULES)
-
-
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGTERM when the run that started it is killed, instead of lingering."""
-    if sys.platform.startswith("linux") and multiprocessing.parent_process() is not None:
-        try:
-            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
 
 
 def process(job: Job, rules_dir: str | None = None) -> dict[str, list[dict]]:
@@ -227,31 +216,53 @@ class CsvTables:
             handle.close()
 
 
-def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tuple[Job, Rendered]]:
-    n_jobs = min(n_jobs, len(jobs))
-    if n_jobs <= 1:
+RESULTS_AHEAD = 64  # documents extracted but not yet written, at most: memory stays flat if writing lags
+
+
+def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int, in_process: bool) -> Iterator[tuple[Job, Rendered]]:
+    """Rendered documents in input order: in this process, or from ``n_jobs`` worker processes while
+    this one writes (so with Parquet or XLSX, even ``--jobs 1`` overlaps writing and extraction)."""
+    if in_process or len(jobs) <= 1:
         _init_worker(rules_dir)
         for job in jobs:
             yield job, process_rendered(job)
         return
+    window, stop = threading.Semaphore(RESULTS_AHEAD), threading.Event()
+
+    def feed() -> Iterator[Job]:  # the pool's task thread waits here while the window is full
+        for job in jobs:
+            while not window.acquire(timeout=0.5):
+                if stop.is_set():
+                    return
+            yield job
+
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(n_jobs, initializer=_init_worker, initargs=(rules_dir,)) as pool:
-        for job, rendered in zip(jobs, pool.imap(process_rendered, jobs, chunksize=8)):
-            yield job, rendered
+    try:
+        with context.Pool(min(n_jobs, len(jobs)), initializer=_init_worker, initargs=(rules_dir,)) as pool:
+            for job, rendered in zip(jobs, pool.imap(process_rendered, feed(), chunksize=4)):
+                window.release()
+                yield job, rendered
+    finally:
+        stop.set()
 
 
-def finish_formats(folder: Path, output: Output, rows: dict[str, int],
-                   on_table: Callable[[str], None] | None = None) -> list[str]:
-    """From the finished CSVs of a staging folder: the Parquet and XLSX copies, ``--csv-safe``, and
-    the CSVs dropped when they were not asked for. Returns notes for the summary."""
-    notes = write_formats(folder, output.formats, rows, xlsx_tables=output.xlsx_tables, max_rows=output.xlsx_max_rows,
-                          on_table=on_table)
+def _finish_csv(folder: Path, output: Output) -> None:
+    """``--csv-safe`` applied, or the CSVs dropped when they were not asked for."""
     for table in COLUMNS:
         path = folder / f"{table}.csv"
         if "csv" not in output.formats:
             path.unlink()
         elif output.csv_safe:
             make_csv_safe(path)
+
+
+def finish_formats(folder: Path, output: Output, rows: dict[str, int],
+                   on_table: Callable[[str], None] | None = None) -> list[str]:
+    """From the finished CSVs of a staging folder: the Parquet and XLSX copies, then ``_finish_csv``.
+    Returns notes for the summary."""
+    notes = write_formats(folder, output.formats, rows, xlsx_tables=output.xlsx_tables, max_rows=output.xlsx_max_rows,
+                          on_table=on_table)
+    _finish_csv(folder, output)
     return notes
 
 
@@ -261,17 +272,21 @@ def run_batch(jobs: list[Job], out_dir: Path, rules_dir: str | None = None, n_jo
     """Process every job and write every format of ``output`` into ``out_dir`` as one transaction.
 
     ``on_document`` is called after each document, ``on_table`` before each table of
-    the writing phase (progress). Raises ``transaction.OutputBusy`` if another run
-    is writing into ``out_dir``.
+    the final writing phase (progress). Raises ``transaction.OutputBusy`` if another
+    run is writing into ``out_dir``.
     """
     started = time.perf_counter()
     summary = Summary()
     with OutputTransaction(Path(out_dir)) as transaction:
         summary.notes += [f"removed {name} in {out_dir}: left by an interrupted run" for name in transaction.removed]
         tables = CsvTables(transaction.staging)
+        typed = TypedTables(transaction.staging, output.formats, output.xlsx_tables, output.xlsx_max_rows)
+        derived = any(typed.wants(t) for t in COLUMNS)
         try:
-            for job, rendered in _results(jobs, rules_dir, n_jobs):
+            for job, rendered in _results(jobs, rules_dir, n_jobs, in_process=n_jobs <= 1 and not derived):
                 tables.write(rendered)
+                for table, text in rendered.csv.items():
+                    typed.add_csv(table, text)
                 summary.add(job, rendered)
                 if on_document:
                     on_document(job, rendered)
@@ -279,7 +294,8 @@ def run_batch(jobs: list[Job], out_dir: Path, rules_dir: str | None = None, n_jo
             tables.close()
         summary.rows = dict(tables.counts)
         summary.extract_seconds = time.perf_counter() - started
-        summary.notes += finish_formats(transaction.staging, output, summary.rows, on_table)
+        summary.notes += typed.close(summary.rows, on_table)
+        _finish_csv(transaction.staging, output)
         transaction.commit()
     summary.seconds = time.perf_counter() - started
     return summary

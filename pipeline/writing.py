@@ -1,32 +1,28 @@
-"""Typed copies of the finished CSV tables: Parquet files and a streaming XLSX workbook.
+"""Typed copies of the CSV tables: Parquet files and the workbook, fed as rows arrive.
 
-The CSVs are the contract (cells as written); Parquet and XLSX are derived from them
-in one pass per table, one block of rows in memory at a time, so memory does not grow
-with the corpus. Types come from ``tables.TYPES``: numbers are numbers, ``True`` is a
-boolean and an empty cell is null. The workbook is written by XlsxWriter in
-constant-memory mode (measured faster and smaller than openpyxl's write-only mode, see
-README); text that Excel would take for a formula is stored as text with Excel's own
-quote-prefix flag, and characters XML cannot hold are removed.
+The CSVs are the contract (cells as written). Parquet and XLSX get the same columns
+with types from ``tables.TYPES``: numbers are numbers, ``True`` is a boolean and an
+empty cell is null. A run feeds each document's CSV text to ``TypedTables``, which
+parses a few megabytes of a table at a time with pyarrow's CSV reader (so the typed
+copies are exactly the CSV read back) and appends them to ``<table>.parquet`` (a row
+group per block) and to ``tables.xlsx``: memory does not grow with the corpus, and
+with worker processes the writing overlaps the extraction.
 """
 from __future__ import annotations
 
 import csv
+import io
 import os
-import re
-import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import InputError
 from .tables import COLUMNS, TYPES, XLSX_LEFT_OUT
+from .workbook import EXCEL_MAX_ROWS, Workbook, looks_like_formula
 
 FORMATS = ("csv", "parquet", "xlsx")
-EXCEL_MAX_ROWS = 1_048_575  # data rows of one sheet: Excel's 1,048,576 rows less the header
-XLSX_MAX_CHARS = 32_767  # Excel's limit for one cell
 WORKBOOK = "tables.xlsx"
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0, so not in XLSX
-FORMULA_START = frozenset("=+-@\t\r")  # what spreadsheets read as the start of a formula
-WIDTH_SAMPLE = 200  # rows whose text sets a column's width
+BLOCK_CHARS = 1_000_000  # CSV text of one table parsed and written at a time (~10,000 mention rows)
 
 
 def parse_formats(text: str) -> list[str]:
@@ -37,17 +33,6 @@ def parse_formats(text: str) -> list[str]:
         raise InputError(f"--formats {text!r}: unknown format {unknown[0]!r}" if unknown else
                          f"--formats {text!r}: no format named", hint="choose from csv, parquet, xlsx, comma-separated")
     return [f for f in FORMATS if f in names]
-
-
-def looks_like_formula(text: str) -> bool:
-    """``=HYPERLINK(...)``, ``+1``, ``@SUM``: yes; ``-0.5`` or ``+3`` as a plain number: no."""
-    if not text or text[0] not in FORMULA_START:
-        return False
-    try:
-        float(text)
-        return False
-    except ValueError:
-        return True
 
 
 def csv_safe_cell(cell: str) -> str:
@@ -145,144 +130,75 @@ class ParquetFile:
             self.writer.close()
 
 
-# --- the workbook ---------------------------------------------------------------------------------
+# --- Parquet and XLSX, fed by table ---------------------------------------------------------------
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+class TypedTables:
+    """``<table>.parquet`` files and ``tables.xlsx`` in ``folder``, fed a table's rows in any order:
+    as CSV text (``add_csv``, parsed a block at a time) or as typed batches (``add_batch``)."""
 
-
-class Workbook:
-    """``tables.xlsx`` written row by row (XlsxWriter, constant memory): typed cells, a frozen header
-    row, an autofilter and widths from the first rows of each column. A table longer than
-    ``max_rows`` continues on ``name (2)``, ``name (3)``... sheets, with a note."""
-
-    def __init__(self, path: Path, max_rows: int = EXCEL_MAX_ROWS):
-        import xlsxwriter
-
-        self.book = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "tmpdir": str(path.parent),
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
-        self.as_text = self.book.add_format({"quote_prefix": True})
-        self.bold = self.book.add_format({"bold": True})
-        self.max_rows = max_rows
+    def __init__(self, folder: Path, formats: Iterable[str], xlsx_tables: Iterable[str] | None = None,
+                 max_rows: int = EXCEL_MAX_ROWS):
+        formats = set(formats)
+        self.in_book = [t for t in COLUMNS if t not in XLSX_LEFT_OUT] if xlsx_tables is None else \
+            [t for t in COLUMNS if t in set(xlsx_tables)]
+        self.parquet = {t: ParquetFile(folder / f"{t}.parquet") for t in COLUMNS} if "parquet" in formats else {}
+        self.book = Workbook(folder / WORKBOOK, {t: COLUMNS[t] for t in self.in_book}, max_rows) \
+            if "xlsx" in formats else None
+        self.pending: dict[str, list[str]] = {t: [] for t in COLUMNS}
+        self.sizes: dict[str, int] = dict.fromkeys(COLUMNS, 0)
         self.notes: list[str] = []
-        self.sheet, self.row, self.sheets = None, 0, []
 
-    def _new_sheet(self, table: str, batch, columns: list[list]) -> None:
-        self._finish_sheet()
-        number = len(self.sheets) + 1
-        suffix = "" if number == 1 else f" ({number})"
-        sheet = self.book.add_worksheet(table[:31 - len(suffix)] + suffix)
-        names = batch.schema.names
-        for j, name in enumerate(names):
-            sample = [_display_width(str(v)) for v in columns[j][:WIDTH_SAMPLE] if v is not None]
-            sheet.set_column(j, j, min(60, max([_display_width(name) + 3, *sample]) + 1))
-            sheet.write_string(0, j, name, self.bold)
-        sheet.freeze_panes(1, 0)
-        self.sheet, self.row, self.width = sheet, 0, len(names)
-        self.sheets.append(sheet.name)
+    def wants(self, table: str) -> bool:
+        return table in self.parquet or (self.book is not None and table in self.in_book)
 
-    def _finish_sheet(self) -> None:
-        if self.sheet is not None:
-            self.sheet.autofilter(0, 0, max(self.row, 1), self.width - 1)
-            self.sheet = None
+    def add_csv(self, table: str, text: str) -> None:
+        """CSV rows (no header) of one table; parsed once a block has gathered."""
+        if text and self.wants(table):
+            self.pending[table].append(text)
+            self.sizes[table] += len(text)
+            if self.sizes[table] >= BLOCK_CHARS:
+                self._flush(table)
 
-    def add_table(self, table: str, batches: Iterable) -> None:
-        """Every row of one table; sheets are added as the row limit is reached."""
-        import pyarrow as pa
+    def _flush(self, table: str) -> None:
+        text = ",".join(COLUMNS[table]) + "\n" + "".join(self.pending[table])
+        self.pending[table], self.sizes[table] = [], 0
+        for batch in typed_batches(io.BytesIO(text.encode("utf-8")), table, self.notes):
+            self.add_batch(table, batch)
 
-        self.sheets = []
-        for batch in batches:
-            columns = [column.to_pylist() for column in batch.columns]
-            writers = [self._text if f.type == pa.string() else
-                       self._bool if f.type == pa.bool_() else self._number for f in batch.schema]
-            if self.sheet is None:
-                self._new_sheet(table, batch, columns)
-            for i in range(batch.num_rows):
-                if self.row >= self.max_rows:
-                    self._new_sheet(table, batch, [c[i:] for c in columns])
-                self.row += 1
-                for j, write in enumerate(writers):
-                    value = columns[j][i]
-                    if value is not None:
-                        write(self.row, j, value)
-        self._finish_sheet()
-        if len(self.sheets) > 1:
-            self.notes.append(f"{table}: more rows than one sheet holds ({self.max_rows:,}): "
-                              f"continued on sheets {', '.join(self.sheets)}")
+    def add_batch(self, table: str, batch) -> None:
+        if batch.num_rows or table in self.parquet and self.parquet[table].writer is None:
+            if table in self.parquet:
+                self.parquet[table].write(batch)
+            if self.book is not None and table in self.in_book:
+                self.book.append(table, batch)
 
-    def _number(self, row: int, col: int, value) -> None:
-        self.sheet.write_number(row, col, value)
+    def close(self, rows: dict[str, int], on_table: Callable[[str], None] | None = None) -> list[str]:
+        """Write what is pending, close every file; returns notes (tables left out of the workbook or
+        split over sheets, values not of their column's type, cells cut)."""
+        for table in COLUMNS:
+            if not self.wants(table):
+                continue
+            if on_table:
+                on_table(table)
+            if self.pending[table] or table in self.parquet and self.parquet[table].writer is None:
+                self._flush(table)
+            if table in self.parquet:
+                self.parquet[table].close()
+        notes = self.notes
+        if self.book is not None:
+            left_out = [f"{t}: not in {WORKBOOK} ({rows.get(t, 0):,} rows, see {t}.csv or {t}.parquet; "
+                        "--xlsx-mentions adds it)" for t in COLUMNS if t not in self.in_book]
+            notes = self.book.close(left_out + notes)
+        return notes
 
-    def _bool(self, row: int, col: int, value) -> None:
-        self.sheet.write_boolean(row, col, value)
-
-    def _text(self, row: int, col: int, value: str) -> None:
-        if CONTROL.search(value):
-            value = CONTROL.sub("", value)
-        if len(value) > XLSX_MAX_CHARS:
-            value = value[:XLSX_MAX_CHARS]
-            self.notes.append(f"{self.sheet.name}!row {row + 1}: a cell longer than Excel's {XLSX_MAX_CHARS:,} "
-                              "characters was cut (the CSV has it whole)")
-        if looks_like_formula(value):
-            self.sheet.write_string(row, col, value, self.as_text)
-        else:
-            self.sheet.write_string(row, col, value)
-
-    def close(self, notes: list[str]) -> None:
-        """A ``notes`` sheet (what was split, cut or left out), then the file itself."""
-        notes = notes + self.notes
-        if notes:
-            sheet = self.book.add_worksheet("notes")
-            sheet.set_column(0, 0, 120)
-            sheet.write_string(0, 0, "note", self.bold)
-            for i, note in enumerate(notes, 1):
-                sheet.write_string(i, 0, CONTROL.sub("", note))
-        self.book.close()
-
-
-# --- every derived format of a run ----------------------------------------------------------------
 
 def write_formats(folder: Path, formats: Iterable[str], rows: dict[str, int], *, xlsx_tables: Iterable[str] | None = None,
                   max_rows: int = EXCEL_MAX_ROWS, on_table: Callable[[str], None] | None = None) -> list[str]:
-    """``<table>.parquet`` and ``tables.xlsx`` beside the finished ``<table>.csv`` files of ``folder``.
-
-    One pass per table feeds both, a block of rows at a time. Returns notes for the
-    summary (tables split over sheets or left out of the workbook, values that are
-    not of their column's type).
-    """
-    formats = set(formats)
-    wanted = [t for t in COLUMNS if t not in XLSX_LEFT_OUT] if xlsx_tables is None else list(xlsx_tables)
-    book = Workbook(folder / WORKBOOK, max_rows) if "xlsx" in formats else None
-    notes: list[str] = []
+    """``<table>.parquet`` and ``tables.xlsx`` from the finished ``<table>.csv`` files of ``folder``,
+    one block of rows in memory at a time. Returns notes for the summary."""
+    typed = TypedTables(folder, formats, xlsx_tables, max_rows)
     for table in COLUMNS:
-        in_book = book is not None and table in wanted
-        parquet = ParquetFile(folder / f"{table}.parquet") if "parquet" in formats else None
-        if not in_book and parquet is None:
-            continue
-        if on_table:
-            on_table(table)
-        batches = _copied(typed_batches(folder / f"{table}.csv", table, notes), parquet)
-        try:
-            if in_book:
-                book.add_table(table, batches)
-            else:
-                for _ in batches:
-                    pass
-        finally:
-            if parquet is not None:
-                parquet.close()
-    if book is not None:
-        left_out = [f"{t}: not in {WORKBOOK} ({rows.get(t, 0):,} rows, see {t}.csv or {t}.parquet; "
-                    "--xlsx-mentions adds it)" for t in COLUMNS if t not in wanted]
-        book.close(left_out + notes)
-        notes = notes + left_out + book.notes
-    return notes
-
-
-def _copied(batches: Iterator, parquet: ParquetFile | None) -> Iterator:
-    """The batches, each written to the Parquet file (when there is one) as it passes."""
-    for batch in batches:
-        if parquet is not None:
-            parquet.write(batch)
-        yield batch
+        if typed.wants(table):
+            for batch in typed_batches(folder / f"{table}.csv", table, typed.notes):
+                typed.add_batch(table, batch)
+    return typed.close(rows, on_table)

@@ -23,6 +23,7 @@ HOSTILE = (f"{FORMULA}\n\n"
            f"{FORMULA}，索拉非尼组的DCR为60%\x0b。\n"
            "@SUM(1)，+1，-1，-0.5。\n")
 ALL = ("csv", "parquet", "xlsx")
+ARTICLES = Path(__file__).resolve().parent.parent / "corpus" / "articles"
 
 
 @pytest.fixture
@@ -173,3 +174,20 @@ def test_files_follow_the_umask(hostile, tmp_path):
         os.umask(previous)
     modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir() if not p.name.startswith(".")}
     assert modes and set(modes.values()) == {0o640}, modes
+
+
+def test_typed_copies_do_not_depend_on_how_rows_were_blocked(hostile, tmp_path, monkeypatch):
+    """Rows are parsed a block at a time while documents arrive; tiny blocks give the same tables."""
+    import pipeline.writing
+
+    whole, blocked = tmp_path / "whole", tmp_path / "blocked"
+    run_batch(collect([hostile, ARTICLES]), whole, output=Output(ALL))
+    monkeypatch.setattr(pipeline.writing, "BLOCK_CHARS", 200)
+    run_batch(collect([hostile, ARTICLES]), blocked, output=Output(ALL))
+    for table in COLUMNS:
+        pd.testing.assert_frame_equal(pd.read_parquet(whole / f"{table}.parquet"),
+                                      pd.read_parquet(blocked / f"{table}.parquet"))
+    sheets = [pd.read_excel(folder / "tables.xlsx", sheet_name=None) for folder in (whole, blocked)]
+    assert sheets[0].keys() == sheets[1].keys()
+    for name in sheets[0]:
+        pd.testing.assert_frame_equal(sheets[0][name], sheets[1][name])

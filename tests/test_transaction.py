@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from pipeline.batch import Output, collect, run_batch
@@ -47,6 +48,17 @@ def _wait_for_staging(out: Path, proc: subprocess.Popen) -> Path:
     raise AssertionError(f"no staging folder appeared; run ended with {proc.poll()}: {proc.communicate()[1][-2000:]}")
 
 
+def _workers(proc: subprocess.Popen) -> list[psutil.Process]:
+    """The run's worker processes, once it has started them."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        if workers:
+            return workers
+        time.sleep(0.02)
+    return []
+
+
 @pytest.fixture
 def previous(tmp_path: Path) -> Path:
     """An output folder holding a complete earlier run."""
@@ -59,9 +71,13 @@ def test_a_killed_run_leaves_the_previous_tables_and_the_next_run_cleans_up(prev
     before = _snapshot(previous)
     proc = _start([str(_corpus(tmp_path / "big", 60)), "-o", str(previous), "--jobs", "1"])
     staging = _wait_for_staging(previous, proc)
+    workers = _workers(proc)
     proc.send_signal(signal.SIGKILL)  # no chance to clean up
     proc.communicate()
     assert staging.exists() and _snapshot(previous) == before  # nothing of the killed run is visible
+    assert workers  # with Parquet and XLSX, --jobs 1 extracts in a worker while the run writes...
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive  # ...and the worker does not outlive the killed run
     summary = run_batch(collect([ARTICLE]), previous, output=Output(ALL))
     assert not list(previous.glob(f"{STAGING_PREFIX}*"))
     assert any(staging.name in note and "interrupted run" in note for note in summary.notes)
