@@ -3,10 +3,10 @@
 One bad file never stops a batch: it becomes a ``documents`` row with
 ``status=error`` and the reason. Rows are streamed to CSV files in the run's
 staging folder as documents finish (in input order, so output bytes do not
-depend on timing); Parquet and XLSX are derived from the finished CSVs, and
+depend on timing) and fed to the Parquet and XLSX writers (``writing.py``);
 every file is moved into place together at the end (``transaction.py``).
 ``--jobs N`` runs the same pure per-document function in N processes, each
-building its rules and spaCy pipeline once.
+building its rules and spaCy pipeline once, while this process writes.
 """
 from __future__ import annotations
 
@@ -133,7 +133,6 @@ def _init_worker(rules_dir: str | None) -> None:
     """
     global _RULES
     from .extracting import build_nlp
-
     from .rules import load_rules
 
     _RULES = load_rules(rules_dir)

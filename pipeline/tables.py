@@ -1,16 +1,13 @@
 """Tables: records -> the rows and DataFrames of SCHEMA.md, and their writers.
 
 Column names and order are the contract of SCHEMA.md (extra columns go after).
-Rows are sorted stably and written atomically (temporary file + rename), so the
-same input always gives the same bytes and an interrupted run leaves no half
-table behind.
+``COLUMNS`` is the list of tables: every writer loops over it, so adding a table
+is one line here. Files are written by ``batch``/``writing`` inside one output
+transaction (``transaction.py``).
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .records import Linked
@@ -132,15 +129,3 @@ def to_frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
         extra = [c for c in frame.columns if c not in columns]
         frames[table] = frame[columns + extra].reset_index(drop=True)
     return frames
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: no half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
