@@ -11,22 +11,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import regex
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import recognizing  # noqa: F401  (registers the spaCy factories)
+from .recognizing import apply_definitions
 from . import segmenting  # noqa: F401  (registers the tokenizer)
+from .citation_checks import add_checks
+from .citation_words import vocabulary
 from .linking import Block, DocView, Words, compile_relations, link, words_from_rules
 from .records import Linked
-from .normalizing import Normalized, normalize
-from .reading import Article, read_path, read_text
+from .normalizing import Normalized, normalize, restore
+from .reading import Article, max_size, read_path, read_text
 from .reading import cues_from_entries as page_cues_from_entries
 from .referencing import cues_from_entries, parse_reference, strip_number
 from .rules import RuleSet, load_rules
 from .tables import article_rows
 
 BODY_KINDS = {"title", "heading", "paragraph"}
+CHUNK = 100_000  # body characters segmented at once: a Doc's memory stays bounded on any article
+CHUNK_BREAK = regex.compile(r"[\n\u3002\uff01\uff1f]")  # a block break, or a Chinese sentence end
 
 
 @lru_cache(maxsize=4)
@@ -40,8 +46,14 @@ def _nlp(directory: str, digest: str) -> Language:
 
 
 def build_nlp(rules: RuleSet) -> Language:
-    """The spaCy pipeline of a rule set: jieba tokenizer, lexicon, patterns, resolve."""
-    return _nlp(str(rules.directory), rules.fingerprint)
+    """The spaCy pipeline of a rule set: jieba tokenizer, lexicon, patterns, resolve.
+
+    spaCy's ``max_length`` guards its parser and NER, which medmine does not run: the
+    limit that matters is medmine's own file-size limit, so it is used here.
+    """
+    nlp = _nlp(str(rules.directory), rules.fingerprint)
+    nlp.max_length = max_size() + 1
+    return nlp
 
 
 @lru_cache(maxsize=4)
@@ -95,6 +107,30 @@ def _body(norm_text: str, blocks: list[Block]) -> Body:
     return Body("\n".join(pieces), starts or [0], shifts or [0])
 
 
+def _chunks(text: str):
+    """(start, end) pieces of about CHUNK characters, each ending at a block break or a sentence end,
+    so that no mention is cut; a piece with neither runs to the end of the text."""
+    start = 0
+    while start < len(text):
+        found = CHUNK_BREAK.search(text, start + CHUNK) if len(text) - start > CHUNK else None
+        end = found.end() if found else len(text)
+        yield start, end
+        start = end
+
+
+def _recognise(nlp: Language, body: Body) -> tuple[list, Doc]:
+    """Mentions of the body, one chunk at a time so memory stays flat on long articles;
+    the first chunk's Doc is kept for ``explain`` (the whole body, for any ordinary article)."""
+    mentions, first = [], None
+    for start, end in _chunks(body.text) if body.text else [(0, 0)]:
+        doc = nlp(body.text[start:end])
+        for m in doc._.mentions:
+            m.start, m.end = m.start + start, m.end + start
+        mentions += doc._.mentions
+        first = first or doc
+    return apply_definitions(body.text, mentions), first
+
+
 def _in_norm(mentions: list, body: Body) -> list:
     """Mentions moved from body offsets to the normalised text's."""
     for m in mentions:
@@ -135,7 +171,7 @@ class Analysis:
     article: Article
     norm: Normalized
     body: Body
-    doc: Doc  # of the body text: map offsets with ``body``
+    doc: Doc  # of the body text (its first CHUNK characters): map offsets with ``body``
     view: DocView
     linked: Linked
     drug_uses: list
@@ -146,18 +182,29 @@ def analyse(article: Article, rules: RuleSet) -> Analysis:
     norm = normalize(article.text)
     blocks = _blocks(article, norm.offsets)
     body = _body(norm.text, blocks)
-    doc = build_nlp(rules)(body.text)
-    view = DocView(norm.text, _in_norm(doc._.mentions, body), blocks)
+    mentions, doc = _recognise(build_nlp(rules), body)
+    view = DocView(norm.text, _in_norm(mentions, body), blocks)
     key = (str(rules.directory), rules.fingerprint)
     linked, drug_uses = link(view, _words(*key), _relations(*key))
     return Analysis(article, norm, body, doc, view, linked, drug_uses)
+
+
+def _in_article_script(a: Analysis) -> None:
+    """Labels and names were read from the simplified text: give them the article's own characters."""
+    for row in a.linked.outcomes:
+        row.arm = restore(a.norm, a.article.text, row.arm)
+    for regimen in a.linked.regimens:
+        regimen.name = restore(a.norm, a.article.text, regimen.name)
+        regimen.definition = restore(a.norm, a.article.text, regimen.definition)
 
 
 def extract_article(article: Article, rules: RuleSet | None = None) -> dict[str, list[dict]]:
     """Rows of every table for one article (the pure per-document function)."""
     rules = rules or load_rules()
     a = analyse(article, rules)
-    return article_rows(article, a.norm, a.doc._.mentions, a.linked, a.drug_uses, _references(article, rules))
+    _in_article_script(a)
+    rows = article_rows(article, a.norm, a.view.mentions, a.linked, a.drug_uses, _references(article, rules))
+    return add_checks(rows, vocabulary(rules))
 
 
 def extract_path(path: str | Path, doc_id: str | None = None, rules_dir: str | None = None,

@@ -8,9 +8,15 @@ edit is recorded: ``offsets[i]`` is the original index of normalised character
 ``i`` (``offsets[len(text)] == len(original)``) and ``ends[i]`` the end of the
 original piece it came from, so ``to_original`` can return a covering span.
 
+Traditional script (繁體) is converted to simplified with OpenCC in the first,
+one-to-one pass, so the lexicons stay simplified while every offset still points
+at the article's own characters; ``restore`` gives a matched piece of normalised
+text back in the article's script.
+
 Three passes, each linear in the text: a one-to-one character fold
-(``str.translate``), span edits found by regexes (math, markdown, escapes), and
-small context edits on the result (spaces before units, dashes between digits).
+(``str.translate``, then OpenCC's length-preserving traditional-to-simplified
+conversion), span edits found by regexes (math, markdown, escapes), and small
+context edits on the result (spaces before units, dashes between digits).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import heapq
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy
 import regex
@@ -33,6 +40,8 @@ EXTRA = {
     "\u2010": "-", "\u2011": "-", "\ufe63": "-", "\u2212": "-",  # hyphens and the minus sign
     "\u3014": "[", "\u3015": "]", "\u3010": "[", "\u3011": "]",  # tortoise-shell and lenticular brackets
     "\u201c": '"', "\u201d": '"',
+    "\u2266": "\u2264", "\u2267": "\u2265", "\ufe64": "<", "\ufe65": ">", "\ufe66": "=",  # full-width and small
+    "\ufe6a": "%", "\u2236": ":", "\ufe55": ":", "\ufe52": ".",  # operators, per cent, ratio colon, small stop
 }
 
 MATH = regex.compile(r"(?<!\$)\$(?!\$)([^$\n\p{Han}]{1,400}?)(?<!\\)\$")
@@ -43,6 +52,9 @@ ESCAPE = regex.compile(r"\\([\\`*_{}\[\]()#+\-.!~%|<>$])")
 INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 UNIT_SPACE = regex.compile(r"(?<=\d)[ \t]+(?=\u4e2a\u6708|\u6708|\u5468|\u5e74|%)")  # 9.0 <months> -> 9.0<months>
 DASH = regex.compile(r"(?<=[\d%][ \t]?)[\u2012\u2013\u2014\u2015\ufe58](?=[ \t]?\d)")
+# digits spaced out by PDF conversion outside $...$: "2 5 . 3" (tokens of one char, one space apart)
+SPACED_NUMBER = regex.compile(r"(?<![\d.])\d(?: [\d.])+(?![\d.])")
+SPACED_UNIT = regex.compile(r" ?(?:\u4e2a\u6708|\u6708|\u5468|\u5e74|\u5929|\u4f8b|%)")  # months, weeks, years, days, cases
 CITATION_TEXT = regex.compile(r"\d{1,3}(?:\s*[,\-~]\s*\d{1,3})*")
 
 
@@ -277,16 +289,87 @@ def _splice(text: str, edits: list[Edit], offsets: array | None, ends: array | N
     return "".join(pieces), new_offsets, new_ends
 
 
+def _spaced_number_edits(text: str) -> list[Edit]:
+    """``2 5 . 3`` -> ``25.3``: a run of one-character tokens one space apart is one number when
+    it has one inner decimal point or a unit right after it. ``1 7 84`` (page counters) and
+    ``3 4`` without a unit stay as written."""
+    edits: list[Edit] = []
+    for match in SPACED_NUMBER.finditer(text):
+        run = match.group()
+        point = run.count(".") == 1 and run[-1] != "."
+        if point or "." not in run and SPACED_UNIT.match(text, match.end()):
+            edits += [(match.start() + k, match.start() + k + 1, "", []) for k, ch in enumerate(run) if ch == " "]
+    return edits
+
+
 def _context_edits(text: str) -> list[Edit]:
-    """Edits that depend on the already-clean neighbours: unit spaces, dashes in number ranges."""
+    """Edits that depend on the already-clean neighbours: unit spaces, spaced digits, dashes in ranges."""
     edits: list[Edit] = [(m.start(), m.end(), "", []) for m in UNIT_SPACE.finditer(text)]
+    edits += _spaced_number_edits(text)
     edits += [(m.start(), m.end(), "-", [(m.start(), m.end())]) for m in DASH.finditer(text)]
     return sorted(edits)
 
 
+@lru_cache(maxsize=1)
+def _t2s():
+    """OpenCC's traditional-to-simplified converter (phrases first, then characters), built once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplify(text: str) -> str:
+    """Traditional -> simplified Chinese, one character for one, so offsets need no map.
+
+    OpenCC converts by phrase; a phrase whose simplified form has another length
+    would shift every later offset, so a line where that happens is converted
+    character by character instead (characters whose conversion is not a single
+    character stay as written).
+    """
+    converter = _t2s()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    lines = []
+    for line in text.split("\n"):
+        simple = converter.convert(line)
+        if len(simple) != len(line):
+            simple = "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in line)
+        lines.append(simple)
+    return "\n".join(lines)
+
+
+def restore(norm: Normalized, original: str, piece: str) -> str:
+    """A piece of normalised text (an arm label, a regimen name) in the article's own script.
+
+    Labels are slices of the normalised text; where the piece occurs there, the
+    original characters at that place are returned. Anything else (``A vs B``)
+    is mapped character by character through the pairs this article shows,
+    where a simplified character stands for only one original character.
+    """
+    if not piece or piece.isascii():
+        return piece
+    at = norm.text.find(piece)
+    if at >= 0:
+        start, end = norm.to_original(at, at + len(piece))
+        if end - start == len(piece):
+            return original[start:end]
+    return "".join(_original_char(norm, original, ch) for ch in piece)
+
+
+def _original_char(norm: Normalized, original: str, ch: str) -> str:
+    """The article's character behind a normalised one, when the article uses only one."""
+    seen, at = set(), norm.text.find(ch)
+    while at >= 0 and len(seen) < 2:
+        source = norm.offsets[at]
+        seen.add(original[source:source + 1])
+        at = norm.text.find(ch, at + 1)
+    return seen.pop() if len(seen) == 1 else ch
+
+
 def normalize(text: str) -> Normalized:
     """Normalise text for matching; keep a map from every output char to its source."""
-    folded = text.translate(FOLD)
+    folded = simplify(text.translate(FOLD))
     edits = _non_overlapping([_math_edits(folded), _link_edits(folded), _escape_edits(folded),
                               _marker_edits(folded)])
     once, offsets, ends = _splice(folded, edits, None, None)

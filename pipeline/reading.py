@@ -8,23 +8,27 @@ the page, its title as the first line. Every ``Section`` offset points into it.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import regex
 
 from .errors import MedmineError
+from .normalizing import simplify
 
 MAGIC = {b"%PDF-": "PDF", b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
          b"PK\x03\x04": "ZIP archive or Office document", b"\xd0\xcf\x11\xe0": "Office document",
          b"\x1f\x8b": "gzip archive", b"7z\xbc\xaf": "7z archive", b"Rar!": "RAR archive", b"\x7fELF": "executable"}
 BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
-LEGACY_CHINESE = {"big5", "big5hkscs", "cp950", "hz"}  # what GB18030 does not already cover
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 HTML_START = regex.compile(r"\s*<(?:!DOCTYPE\s+html|html[\s>])", regex.I)
 CJK = regex.compile(r"\p{Han}")
+NON_ASCII = regex.compile(r"[^\x00-\x7f]")
 ENTRY_START = regex.compile(r"\s*(?:[\[\uff3b\u3010]\s*\d{1,3}\s*[\]\uff3d\u3011]|\d{1,3}\s*[.\uff0e\u3001](?!\d)"
                             r"|[(\uff08]\d{1,3}[)\uff09])")
 ENTRY_LIKE = regex.compile(r"\[[JMCDNRSPZ](?:/OL)?\]|\bet al\b|(?:19|20)\d{2}\s*[;,]\s*\d+\s*\(\d+\)\s*:")
@@ -38,6 +42,9 @@ HEADING_MARK = regex.compile(r"#{1,6}\s")
 NUMBER = regex.compile(r"\d+")
 STATISTIC = regex.compile(r"[%\uff05=\uff1d<>\uff1c\uff1e]|\d\.\d")
 ROLES = ("chrome", "end", "references", "caption")
+DEFAULT_MAX_SIZE, SIZE_VARIABLE = 20_000_000, "MEDMINE_MAX_SIZE"
+CUE_LINE = 300  # page cues judge lines up to this long: chrome is short, a longer line is body
+# (a page flattened into one line must not lose its article to a cue inside it)
 
 
 class ReadError(MedmineError):
@@ -123,21 +130,66 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
                         "convert it to .txt, .md or .html first")
     if utf16:
         return utf16
-    bad = []
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
-            bad.append(exc.start)
-    at = max(bad)  # the decoder that got further is the file's likely encoding
-    from charset_normalizer import from_bytes  # its guess, trusted only for Chinese that reads as Han text
-
-    best = from_bytes(data).best()
-    text = str(best) if best is not None and best.encoding in LEGACY_CHINESE else ""
-    if len(CJK.findall(text)) > 0.8 * len(regex.findall(r"[^\x00-\x7f]", text)) > 0:
-        return text, best.encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    gb = None
+    try:  # the common case: a GB file that reads as Chinese needs no detector
+        gb = data.decode("gb18030")
+        if plausibility(gb) >= PLAUSIBLE_FAST:
+            return gb, "gb18030"
+    except UnicodeDecodeError as exc:
+        at = max(at, exc.start)  # the decoder that got further is the file's likely encoding
+    scored = sorted(_candidates(data), key=lambda c: -c[0])
+    if scored and scored[0][0] >= PLAUSIBLE:
+        return scored[0][1], scored[0][2]
+    if gb is not None:  # it decodes, but to nothing a reader could use
+        raise ReadError(name, f"decodes only to mojibake (best guess {scored[0][2]}: {scored[0][0]:.0%} of its "
+                              "non-ASCII characters read as Chinese)", "re-save the file as UTF-8")
     raise ReadError(name, f"cannot decode: not UTF-8, UTF-16 or GB18030 (first bad byte at offset {at}: "
                           f"0x{data[at]:02x})", "the file is damaged or in another encoding; re-save it as UTF-8")
+
+
+PLAUSIBLE_FAST, PLAUSIBLE = 0.8, 0.6  # measured: real articles score 0.97-1.0, Big5 read as GB18030 0.23
+SAMPLE = 20_000  # non-ASCII characters looked at
+SYMBOLS = set("\u00b1\u00d7\u00f7\u2264\u2265\u2248\u00b0\u00b2\u00b3\u00b5\u03b1\u03b2\u03b3\u03bc\u03c7\u2192\u2191\u2193")
+
+
+@lru_cache(maxsize=1)
+def _common_han() -> frozenset:
+    """GB2312 level 1: the 3,755 most frequent simplified characters (its rows 0xB0-0xD7)."""
+    pairs = (bytes([lead, trail]) for lead in range(0xB0, 0xD8) for trail in range(0xA1, 0xFF))
+    return frozenset(p.decode("gb2312") for p in pairs if p < b"\xd7\xfa")
+
+
+def plausibility(text: str) -> float:
+    """Share of the non-ASCII characters that are common Chinese (in either script) or punctuation.
+
+    A wrong legacy decoding still "succeeds" (GB18030 accepts almost any byte pair) but
+    yields rare characters, kana, Cyrillic and private-use code points: its share is low.
+    """
+    rest = simplify("".join(NON_ASCII.findall(text[:SAMPLE * 4]))[:SAMPLE])
+    common = _common_han()
+    good = sum(1 for ch in rest if ch in common or ch in SYMBOLS or unicodedata.category(ch)[0] in "PZ")
+    return good / len(rest) if rest else 1.0
+
+
+def _candidates(data: bytes) -> list[tuple[float, str, str]]:
+    """(plausibility, text, encoding) of every strict decoding: the Chinese legacy encodings and
+    charset-normalizer's candidates (it ranks by its own mess measure; Chinese plausibility decides here)."""
+    from charset_normalizer import from_bytes
+
+    names = dict.fromkeys(["gb18030", "big5", "big5hkscs"] + [m.encoding for m in from_bytes(data)])
+    found = []
+    for encoding in names:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if not any(text == t for _, t, _ in found):  # big5hkscs repeats big5 for most files: keep big5
+            found.append((plausibility(text), text, encoding))
+    return found
 
 
 DROP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "form", "button", "iframe", "svg"}
@@ -235,14 +287,22 @@ def read_bytes(data: bytes, name: str, cues: PageCues, doc_id: str | None = None
     return read_text(text, cues, doc_id or Path(name).stem, name, encoding, html_title=bool(title))
 
 
-def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: int = 20_000_000) -> Article:
+def max_size() -> int:
+    """The largest article medmine reads, in bytes (characters for text given directly):
+    ``MEDMINE_MAX_SIZE`` (set by ``medmine run --max-size``), else 20 MB."""
+    value = os.environ.get(SIZE_VARIABLE, "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_SIZE
+
+
+def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: int | None = None) -> Article:
     """Read one article file; every failure is a ReadError naming the file."""
     path = Path(path)
+    max_bytes = max_bytes or max_size()
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise ReadError(str(path), f"file is {size / 1e6:.3g} MB, over the limit of {max_bytes / 1e6:.3g} MB",
-                            "split it, or raise the size limit")
+                            "split it, or raise the limit with medmine run --max-size")
         data = path.read_bytes()
     except OSError as exc:
         raise ReadError(str(path), f"cannot read: {exc.strerror or exc}", "check the path and its permissions") \
@@ -253,8 +313,12 @@ def read_path(path: Path, cues: PageCues, doc_id: str | None = None, max_bytes: 
 def read_text(text: str, cues: PageCues, doc_id: str = "text", path: str = "", encoding: str = "utf-8",
               html_title: bool = False) -> Article:
     """An article from decoded text (``html_title``: the first line is a web page's title)."""
+    if len(text) > max_size():
+        raise ReadError(path or doc_id, f"text of {len(text):,} characters is over the limit of {max_size():,}",
+                        "split it, or raise the limit with medmine run --max-size")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    sections = tuple(split_sections(text, cues, first_line_is_title=html_title))
+    # cues are simplified like the lexicons; simplify() keeps every offset
+    sections = tuple(split_sections(simplify(text), cues, first_line_is_title=html_title))
     title = next((text[s.start:s.end] for s in sections if s.kind == "title"), "")
     return Article(doc_id, path, text, encoding, _bare(title), sections)
 
@@ -309,19 +373,20 @@ def _line_kinds(lines: list[tuple], cues: PageCues, title: int | None) -> list[s
     ended = in_refs = False
     for i, (_, _, line, after_blank) in enumerate(lines):
         prev, prev_text = (None, "") if after_blank else (kinds[-1], lines[i - 1][2])
-        if ended or _matches(cues.end, line):
+        short = len(line) <= CUE_LINE  # a long line is body text, whatever cue words it holds
+        if ended or short and _matches(cues.end, line):
             ended, kind = True, "chrome"
         elif _matches(cues.references, line):
             in_refs, kind = True, "references"
         elif in_refs and (ENTRY_START.match(line) or prev is None and ENTRY_LIKE.search(line)):
             kind = "reference"
-        elif in_refs and prev in ("reference", "continuation") and not _matches(cues.chrome, line):
+        elif in_refs and prev in ("reference", "continuation") and not (short and _matches(cues.chrome, line)):
             kind = "continuation"
         elif i == title:
             in_refs, kind = False, "title"
-        elif _matches(cues.chrome, line) or title is not None and i < title:
+        elif short and _matches(cues.chrome, line) or title is not None and i < title:
             in_refs, kind = False, "chrome"
-        elif _matches(cues.caption, line):
+        elif short and _matches(cues.caption, line):
             in_refs, kind = False, "caption"
         else:
             unfinished = prev == "paragraph" and not prev_text.rstrip(CLOSERS).endswith(FINISHED)

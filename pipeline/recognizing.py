@@ -24,6 +24,11 @@ from .rules import WORD_LISTS, RuleSet, load_rules
 LEXICON_PRIORITY = 12
 # Labels of the study frame: they may overlap anything, they only add context.
 FRAME_LABELS = {"SETTING", "DESIGN", "STUDY", "STUDY_INTRO", "STUDY_BACK", "PRIOR"}
+# An in-text definition (patterns.yaml, label DEFINITION) may give a drug or regimen a name of
+# the article's own; it spans a whole phrase and competes with nothing.
+DEFINITION = "DEFINITION"
+DEFINABLE = {"DRUG", "REGIMEN"}
+LIST_GAP = 3  # a drug ending this close before a definition's long part makes it a list
 CONTEXT_WINDOW = 6
 
 if not Doc.has_extension("mentions"):
@@ -139,6 +144,9 @@ class PatternRecognizer:
             for match in pattern.finditer(text):
                 groups = {k: v for k, v in match.groupdict().items() if v}
                 start, end = match.span("name") if "name" in groups else match.span()
+                if rule.label == DEFINITION:  # the defining step needs where each part is
+                    groups["spans"] = {k: match.span(k) for k in ("short", "long")}
+                    start, end = min(start, match.start("long")), max(end, match.end("long"))
                 found.append(Mention(start, end, rule.label, text[start:end],
                                      rule.norm or _pattern_norm(rule.label, groups), rule.id, rule.priority,
                                      groups))
@@ -171,9 +179,81 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     """
     groups: dict[str, list[Mention]] = {}
     for m in mentions:
-        groups.setdefault(m.label if m.label in FRAME_LABELS else "", []).append(m)
+        groups.setdefault(m.label if m.label in FRAME_LABELS or m.label == DEFINITION else "", []).append(m)
     kept = [k for key in sorted(groups) for k in _greedy(groups[key])]
     return sorted(kept, key=lambda m: (m.start, -m.end, m.label))
+
+
+def _defined(text: str, definition: Mention, mentions: list[Mention]) -> Mention | None:
+    """The drug or regimen a definition names: the mention right at the cue on the long side.
+
+    ``X(Y)``-style definitions put the long form before the short one; there the mention must end
+    where the long part ends. Where the long form comes second (``Y(X)``, ``X即Y``) the mention must
+    start where it starts. A long part naming two drugs (``A联合B(AB)``) defines a regimen's
+    letters, not either drug, and so does a long part right after another drug (``A / B(AB)``);
+    a generic word (chemotherapy) defines nothing. A Latin-script long form must contain the
+    short form's letters in order (``aromatase inhibitor (AI)``, not ``carboplatin (TCbHP)``).
+    """
+    (s_start, _), (l_start, l_end) = definition.data["spans"]["short"], definition.data["spans"]["long"]
+    inside = [m for m in mentions if m.label in DEFINABLE and l_start <= m.start and m.end <= l_end]
+    listed = l_end <= s_start and any(m.label in DEFINABLE and l_start - LIST_GAP <= m.end <= l_start
+                                      for m in mentions)
+    if len(inside) != 1 or listed or inside[0].data.get("type") == "generic":
+        return None
+    if inside[0].text.isascii() and not _letters_in_order(definition.data["short"], inside[0].text):
+        return None
+    m = inside[0]
+    return m if (m.end == l_end if l_end <= s_start else m.start == l_start) else None
+
+
+def _letters_in_order(short: str, long: str) -> bool:
+    """Whether every letter of an abbreviation appears in the long form, in order."""
+    rest = iter(long.lower())
+    return all(ch in rest for ch in short.lower() if ch.isalpha())
+
+
+def _occurrences(text: str, short: str):
+    """Where a defined short form is written: as a whole word (HZ-310, not HZ-3100)."""
+    for match in regex.finditer(regex.escape(short), text):
+        if not _inside_word(text, *match.span()):
+            yield match.span()
+
+
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], m: Mention) -> bool:
+    """Whether a mention overlaps any of the sorted spans (bisection: spans may be many)."""
+    i = bisect_right(starts, m.start)
+    return i > 0 and spans[i - 1][1] > m.start or i < len(spans) and spans[i][0] < m.end
+
+
+def apply_definitions(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Per article: a name the article defines (``芳香化酶抑制剂(AI)``, ``HZ-310是Y的生物类似药``)
+    means what the article says wherever it is written, over the lexicon's reading (``AI`` the
+    sarcoma regimen) and where the lexicon knows nothing (a drug code). A later definition of the
+    same name takes over from its own position. Unused definitions leave no mention."""
+    definitions = [m for m in mentions if m.label == DEFINITION]
+    if not definitions:
+        return mentions
+    kept = [m for m in mentions if m.label != DEFINITION]
+    by_name: dict[str, list[tuple[int, Mention, Mention]]] = {}
+    for d in definitions:
+        target = _defined(text, d, kept)
+        if target is not None:
+            by_name.setdefault(d.data["short"], []).append((d.start, d, target))
+    added, covered = [], []
+    for short, defs in by_name.items():
+        for start, end in _occurrences(text, short):
+            if any(m.label in DEFINABLE and m.start <= start and end <= m.end and m.end - m.start > end - start
+                   for m in kept):
+                continue  # inside a longer name (the short form cut from the full one)
+            _, d, target = next((x for x in reversed(defs) if x[0] <= start), defs[0])
+            added.append(Mention(start, end, target.label, short, target.norm, d.rule, target.priority,
+                                 {**target.data, "defined_by": d.text}))
+            covered.append((start, end))
+        added += [d for _, d, _ in defs]
+    covered.sort()
+    starts = [start for start, _ in covered]
+    kept = [m for m in kept if m.label in FRAME_LABELS or m.label == "CITE" or not _overlaps(covered, starts, m)]
+    return sorted(kept + added, key=lambda m: (m.start, -m.end, m.label))
 
 
 def resolve(doc: Doc) -> Doc:

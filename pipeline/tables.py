@@ -26,10 +26,12 @@ COLUMNS: dict[str, list[str]] = {
     "drugs": ["doc_id", "drug", "class", "names", "mentions"],
     "references": ["doc_id", "ref_no", "first_author", "year", "title", "source", "kind", "text"],
     "citations": ["doc_id", "marker", "refs", "resolved", "sentence", "start", "end"],
+    "citation_checks": ["doc_id", "marker", "refs", "start", "end", "claim", "verdict", "suggested_refs", "reason",
+                        "rule"],
     "mentions": ["doc_id", "start", "end", "text", "label", "norm", "rule"],
 }
 TABLES = [t for t in COLUMNS if t != "documents"]
-COUNT_COLUMNS = [f"n_{t}" for t in TABLES]
+COUNT_COLUMNS = [f"n_{t}" for t in TABLES] + ["citation_mismatches"]
 COLUMNS["documents"] += COUNT_COLUMNS
 
 # Typed columns of the Parquet and XLSX copies (every other column is text). Keyed by column name, so

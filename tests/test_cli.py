@@ -74,7 +74,7 @@ def test_evaluate_accepts_endpoint_codes_added_as_rules(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     with open(rules / "endpoints.yaml", "a", encoding="utf-8") as handle:
-        handle.write("  - id: endpoint.ttf\n    code: TTF\n    zh: [治疗失败时间]\n    en: [time to treatment failure]\n")
+        handle.write("  - id: endpoint.ttf\n    code: TTF\n    measures: [median, hr]\n    zh: [治疗失败时间]\n    en: [time to treatment failure]\n")
     gold, pred = tmp_path / "gold", tmp_path / "pred"
     gold.mkdir()
     (gold / "outcomes.csv").write_text("doc_id,endpoint,measure,timepoint_months,value,value_high,unit,drugs\n"

@@ -290,7 +290,8 @@ def test_cli_finds_the_articles_beside_gold(tmp_path):
 def test_corpus_gold_against_itself_is_perfect():
     gold = ROOT / "corpus" / "gold"
     report = evaluate(gold, gold, articles_dir=ROOT / "corpus" / "articles")
-    assert set(report.tables) == {"outcomes", "regimens", "drugs", "trials", "references", "citations"}
+    assert set(report.tables) == {"outcomes", "regimens", "drugs", "trials", "references", "citations",
+                                  "citation_checks"}
     for name, table in report.tables.items():
         assert table.scores["f1"] == 1.0 and not table.errors, name
         assert all(accuracy == 1.0 for accuracy in table.fields.values()), name

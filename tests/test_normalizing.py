@@ -1,6 +1,7 @@
 """Normalisation: each transformation, and offsets that always point back into the original."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -148,7 +149,8 @@ def test_any_text_never_raises_and_maps_inside(text):
 @given(st.text(alphabet=st.sampled_from("中位生存期为个月率。、ABCabc0123456789 \n()=<>.+-/"), max_size=80))
 def test_plain_text_is_left_alone(text):
     norm = normalize(text)
-    if not any(f"{d} {u}" in text for d in "0123456789" for u in "个月率%"):
+    spaced_digits = re.search(r"\d [\d.]", text)  # PDF-spaced numbers are joined: tests in test_noise.py
+    if not any(f"{d} {u}" in text for d in "0123456789" for u in "个月率%") and not spaced_digits:
         assert norm.text == text and list(norm.offsets) == list(range(len(text) + 1))
 
 

@@ -47,7 +47,8 @@ def explain_command(
         console.print("[dim]tokens:[/dim] " + " | ".join(t for t in tokens if t.strip()))
         table = Table("span", "label", "norm", "rule", box=None)
         for m in s.mentions:
-            table.add_row(m.text, m.label, m.norm, m.rule)
+            defined = f" (defined by {m.data['defined_by']})" if m.data.get("defined_by") else ""
+            table.add_row(m.text, m.label, m.norm, m.rule + defined)
         console.print(table)
         for row in rows:
             console.print(f"[green]row[/green] {_chain(row)}  [dim]({';'.join(row.rules)})[/dim]")

@@ -1,6 +1,7 @@
 """``medmine run``: batch-extract tables from article files."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from ..batch import Output, collect, run_batch, usable_cores
 from ..errors import InputError
+from ..reading import SIZE_VARIABLE
 from ..tables import COLUMNS
 from ..writing import parse_formats
 from . import app
@@ -37,12 +39,16 @@ def run_command(
     engine: str = typer.Option("local", "--engine", help="local, or dask (needs the dask extra and --scheduler)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
     rules: Path = RULES_OPTION,
+    max_size: float = typer.Option(None, "--max-size", min=0.001, help="Largest article to read, in MB "
+                                   "(default 20; larger files become error rows naming the file)."),
 ) -> None:
     """Read articles, extract every table, write them to OUT (CSV, Parquet, XLSX)."""
     console = Console(stderr=True)
     output = Output(tuple(parse_formats(formats)), csv_safe, tuple(COLUMNS) if xlsx_mentions else None)
     if engine not in {"local", "dask"}:
         raise InputError(f"--engine {engine!r}: expected local or dask")
+    if max_size:  # through the environment, so that worker processes see it too
+        os.environ[SIZE_VARIABLE] = str(int(max_size * 1e6))
     ruleset = rules_or_exit(rules)
     inputs = paths or [DEFAULT_CORPUS]
     skipped: list[Path] = []
@@ -117,3 +123,19 @@ def _print_summary(console: Console, summary, out: Path) -> None:
                       f"(documents.csv, status=error)")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    _print_mismatches(console, out)
+
+
+def _print_mismatches(console: Console, out: Path, shown: int = 5) -> None:
+    """Citation mismatches are the findings a reviewer acts on, so the summary names them."""
+    import csv
+
+    path = out / "citation_checks.csv"
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8", newline="") as handle:
+        found = [row for row in csv.DictReader(handle) if row.get("verdict") == "mismatch"]
+    console.print(f"citation checks: {len(found)} mismatch(es) found" + (f" (see {path})" if found else ""))
+    for row in found[:shown]:
+        console.print(f"  {row['doc_id']} {row['marker']}: cites {row['refs']}, "
+                      f"suggested {row['suggested_refs']} - {row['reason']}")

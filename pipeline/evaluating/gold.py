@@ -24,6 +24,7 @@ KEYS = {
     "trials": ["doc_id", "arms"],
     "references": ["doc_id", "ref_no"],
     "citations": ["doc_id", "marker", "refs"],
+    "citation_checks": ["doc_id", "refs", "suggested_refs"],
 }
 FIELDS = {
     "outcomes": ["qualifier", "comparator_drugs", "trial", "citation", "ci_low", "ci_high", "p_value", "disease"],
@@ -32,7 +33,11 @@ FIELDS = {
     "trials": ["trial", "phase", "design", "n", "disease", "setting", "followup_months", "venue", "citation"],
     "references": ["first_author", "year", "title", "source", "kind"],
     "citations": [],
+    "citation_checks": ["marker"],
 }
+# Only these rows of a table are scored (SCHEMA: gold citation_checks list only the mismatches);
+# a file without the column (a gold file listing only those rows) is taken whole.
+SCORED_ROWS = {"citation_checks": ("verdict", "mismatch")}
 TABLES = list(KEYS)
 NUMERIC = frozenset({"value", "value_high", "timepoint_months", "ci_low", "ci_high", "n", "followup_months", "year",
                      "ref_no"})
@@ -131,5 +136,6 @@ def load_tables(folder: Path | str, gold: bool = False, tables: Iterable[str] | 
             header, rows = read_csv(path)
             if gold:
                 validate(path, table, header, rows, extra_codes)
-            out[table].extend(row for _, row in rows)
+            column, value = SCORED_ROWS.get(table, ("", ""))
+            out[table].extend(row for _, row in rows if row.get(column, value) == value)
     return out

@@ -26,9 +26,11 @@ NEAR = {
     "trials": [("wrong arms", {"arms"}, "trial")],
     "references": [("wrong ref_no", {"ref_no"}, "title")],
     "citations": [("wrong refs", {"refs"}, None), ("wrong marker", {"marker"}, None)],
+    "citation_checks": [("wrong suggestion", {"suggested_refs"}, None)],
 }
 # the column whose text locates a missed gold row in its article
-CLUE = {"outcomes": "value", "regimens": "name", "trials": "trial", "citations": "marker", "drugs": "names"}
+CLUE = {"outcomes": "value", "regimens": "name", "trials": "trial", "citations": "marker", "drugs": "names",
+        "citation_checks": "marker"}
 
 
 def _prf(tp: int, pred: int, gold: int) -> dict:

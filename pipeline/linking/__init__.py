@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
-from .arms import ArmFinder, design_arms, is_prior, is_reference, single_arm
-from .backbone import with_backbone
+from .arms import ArmFinder, defined_labels, design_arms, is_prior, is_reference, single_arm
+from .backbone import later_backbone, with_backbone
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
-from .studies import Study
+from .studies import Study, arm_of
 from .text import Block, DocView, Sentence
 from .treatments import Treatment, TreatmentBuilder
 from .trials import attribute, citations_by_block, common_disease, merge_trials, trial_of, venue_of
@@ -25,6 +25,9 @@ from .words import Words, words_from_rules
 
 __all__ = ["Block", "DocView", "DrugUse", "Words", "compile_relations", "link", "words_from_rules"]
 BODY = "paragraph"
+ROLES = {"experimental", "control", "placebo"}
+LEADING = 12  # characters: a trial name this close to a sentence's start is what it is about
+NAMING = {"TRIAL", "DRUG", "REGIMEN", "DISEASE", "STUDY_INTRO"}
 KEY = ("endpoint", "measure", "timepoint_months", "value", "value_high", "unit")
 
 
@@ -71,11 +74,14 @@ class Walk:
     def study_for(self, sentence: Sentence) -> Study:
         """A trial name finds or starts its study; a study cue or a new citation after results starts one."""
         current = self.study
-        names = [m.norm for m in sentence.labelled("TRIAL")]
+        trials = sentence.labelled("TRIAL")
+        names = [m.norm for m in trials]
         if names:
             known = self.by_trial.get(names[0])
             if known is not None:
-                return self._resume(known)
+                # 与FRESCO研究的结果一致: a trial named in passing after results is no return to it
+                leading = trials[0].start - sentence.start <= LEADING or not sentence.labelled("VALUE", "HR", "NR")
+                return self._resume(known) if leading or known is current else current
             if current.trial or current.rows:
                 current = self._new()
             self.by_trial[names[0]] = current
@@ -85,9 +91,21 @@ class Walk:
             return current
         intro = bool(labels & {"STUDY_INTRO", "PHASE"})
         randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
-        if (intro and (current.rows or current.arms)) or (current.rows and randomized):
+        if (intro and (current.rows or current.arms)) or (current.rows and (randomized or self._moved_on(sentence))):
             return self._new()
         return current
+
+    def _moved_on(self, sentence: Sentence) -> bool:
+        """A review strings studies: after a cited sentence, another citation with another treatment."""
+        own = {r for m in sentence.labelled("CITE") for r in m.norm.split(";")}
+        current = self.study
+        cited = {r for s in current.sentences for m in s.labelled("CITE") for r in m.norm.split(";")}
+        if not (self.closed and own and not own & cited):
+            return False
+        known = {d for a in current.arms for d in a.drugs} | set(current.current.drugs if current.current else ())
+        named = {d for m in sentence.labelled("DRUG", "REGIMEN") if m.label == "REGIMEN" or m.data.get("type") == "drug"
+                 for d in m.data.get("drugs", [m.norm])}
+        return bool(named - known)
 
     def _resume(self, study: Study) -> Study:
         if study is not self.studies[-1]:
@@ -97,7 +115,10 @@ class Walk:
 
     # --- one sentence ---------------------------------------------------------------------
     def heading_line(self, sentence: Sentence) -> None:
-        """A heading starts a new study context; its trial name and disease apply below it."""
+        """A heading that names a trial, a treatment or a disease starts a new study context, which
+        they apply to; a section heading of one study (主要结果, 方法) does not."""
+        if not {m.label for m in sentence.mentions} & NAMING:
+            return
         self.heading = sentence
         if self.study.sentences or self.study.rows:
             self._new()
@@ -127,19 +148,26 @@ class Walk:
         self._keep([row for row, _ in found], scene, sentence, study)
         if len(scene.compared) >= 2:
             study.pairing = [a for t in scene.compared if (a := scene.study_arm.get(id(t)))] or study.pairing
-        specific = [a for a in arms if a.specific and a.drugs and not a.generic and not is_prior(sentence, a)]
-        study.current = specific[-1] if specific else study.current
+        given = [a for a in arms if a.drugs and not a.generic and not is_prior(sentence, a)]
+        specific = [a for a in given if a.specific]
+        study.current = specific[-1] if specific else (study.current or (given[-1] if given else None))
         self.closed = bool(sentence.labelled("CITE"))
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
-        designed = [] if study.rows else design_arms(sentence, arms, self.view.text)
+        designed = [] if study.rows else design_arms(sentence, arms, self.view.text, len(study.arms))
         if designed:
-            study.set_arms(with_backbone(designed, sentence, self.view, self.builder, self.words), sentence)
+            designed, study.settled = with_backbone(designed, sentence, self.view, self.words)
+            study.set_arms(designed, sentence)
             return
         single = single_arm(sentence, arms, study) if not study.rows else None
         if single is not None:
             study.set_arms([single], sentence)
+            return
+        for label in defined_labels(arms):
+            study.define(arm_of(label))  # 试验组(410例)接受X: the record learns what the label is
+        if not study.settled:
+            study.arms, study.settled = later_backbone(study.arms, sentence, self.view, self.words)
 
     def _scene(self, sentence: Sentence, arms: list[Treatment], study: Study) -> Scene:
         items, study_arm, refs = [], {}, set()
@@ -158,9 +186,11 @@ class Walk:
         """Restatements are not new rows: a number whose arm is not written here and was linked before."""
         for row in sorted(rows, key=lambda r: r.start):
             base = tuple(getattr(row, k) for k in KEY)
-            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and base in self.seen):
+            number = (study.index, row.endpoint, row.value, row.unit, row.measure)
+            restated = base in self.seen or number in self.seen
+            if base + (row.drugs,) in self.seen or (id(row) not in scene.explicit and restated):
                 continue
-            self.seen.update({base, base + (row.drugs,)})
+            self.seen.update({base, base + (row.drugs,), number})
             row.citation = attribute(sentence, self.cites)
             self.rows.append((row, study))
             study.rows += 1
@@ -205,16 +235,18 @@ def scene_items(scene: Scene, sentence: Sentence, vocabulary: frozenset[str]) ->
 def _resolve(study: Study, t: Treatment):
     """An arm mention as the study's arm: by name, by role (试验组), by its drugs; else as written."""
     arm = study.by_name(t.label) if t.label else None
-    if arm is None and t.label and not t.drugs and t.role:
-        arm = study.by_role(t.role)
+    if arm is None and t.label and t.role in ROLES and (not t.drugs or study.by_drugs(t.drugs) is None):
+        arm = study.by_role(t.role)  # 试验组 of this study, not the one an earlier study defined
     if arm is None and t.drugs:
         arm = study.by_drugs(t.drugs)
+    if arm is not None:
+        study.name_arm(arm, t.label)
+    if t.label and not (arm.drugs if arm else t.drugs) and (arm.role if arm else t.role) not in ROLES \
+            and study.current is not None:
+        # 手术组 / 非手术组 of a study of one drug: every arm described without a drug gets it
+        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm is None:
         return t, None
-    study.name_arm(arm, t.label)
-    if not arm.drugs and arm.role == "other" and study.current is not None:
-        # 手术组 / 非手术组 of a study of one drug: every arm gets it
-        return replace(t, drugs=study.current.drugs, rules=t.rules + ["link.group-study-treatment"]), arm
     if arm.drugs == t.drugs and not t.label:
         return t, arm
     return arm.as_treatment(t.start, t.end, t.text, "link.study-arm-name"), arm

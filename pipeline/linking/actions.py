@@ -58,7 +58,7 @@ class Scene:
         others = [t for t in named if id(t) not in self.refs]
         if count > len(refs) and len(others) >= count - len(refs):
             return others[len(others) - (count - len(refs)):] + refs
-        ordered = self.study.ordered()
+        ordered = self.study.ordered(count)
         study = [a.as_treatment(self.sentence.start, self.sentence.start, a.text, "link.study-arms") for a in ordered]
         if len(others) == 1 and len(study) == count:
             arm = self.study_arm.get(id(others[0]))
@@ -119,8 +119,11 @@ def single(scene: Scene, match: Match) -> list[Outcome]:
 def zip_endpoints(scene: Scene, match: Match) -> list[Outcome]:
     """``ORR、DCR和中位PFS分别为…``; with no endpoints written, the list of the sentence before it."""
     values = _values(match)
-    endpoints = match.get("endpoints")
+    endpoints = [e for i, e in enumerate(match.get("endpoints"))
+                 if i == 0 or e.ref.norm != match.get("endpoints")[i - 1].ref.norm]  # 客观缓解率(ORR): one
     pairs = [(e, None) for e in endpoints] if endpoints else scene.listed
+    if len(pairs) == 1 and len(values) > 1:
+        return zip_arms(scene, Match(match.relation, {**match.slots, "endpoint": endpoints}))
     if len(pairs) != len(values):
         return single(scene, match)
     scene.listed = pairs
@@ -163,9 +166,10 @@ def each_arm(scene: Scene, match: Match) -> list[Outcome]:
                                                         "link.study-arms") for a in scene.study.ordered()]
     rows = []
     for value in _values(match):
-        for arm in arms or [None]:
-            row = scene.emit(value, arm, match.relation.id, bool(named), *match.get("endpoint")[-1:])
-            rows += [row] if row else []
+        for endpoint in match.get("endpoint") or [None]:
+            for arm in arms or [None]:
+                row = scene.emit(value, arm, match.relation.id, bool(named), endpoint)
+                rows += [row] if row else []
     return rows
 
 

@@ -29,36 +29,48 @@ def _is_choice(sentence: Sentence, t: Treatment, text: str) -> bool:
                if not (t.start <= m.start < t.end))
 
 
-def backbone(sentences: list[Sentence], view: DocView, words: Words) -> tuple[str, ...] | None:
-    """The one chemotherapy regimen a study names (two or more cytotoxics), unless it offers a choice."""
+def backbone(sentences: list[Sentence], view: DocView, words: Words) -> tuple[tuple[str, ...] | None, bool]:
+    """The one chemotherapy regimen a study names (two or more cytotoxics), and whether it offers a choice."""
     scout = TreatmentBuilder(view.text, words)
     for sentence in sentences:
+        found = set()
         for t in scout.treatments(sentence):
             cytotoxic = _cytotoxic(t, words)
             if len(cytotoxic) > 1 and not {CHEMO, "placebo"} & cytotoxic:
                 if _is_choice(sentence, t, view.text):
-                    return None
-                return tuple(sorted(cytotoxic))
-    return None
+                    return None, True
+                found.add(tuple(sorted(cytotoxic)))
+        if len(found) > 1:
+            return None, True  # 鳞癌为TC，非鳞癌为AP: one regimen per histology is a choice
+        if found:
+            return found.pop(), False
+    return None, False
 
 
-def with_backbone(arms: list[Arm], sentence: Sentence, view: DocView, builder: TreatmentBuilder,
-                  words: Words) -> list[Arm]:
-    """Arms of a design sentence with 化疗 expanded where the study fixes it, and shared backbones added."""
+def _named_chemotherapy(a: Arm) -> bool:
+    return CHEMO in a.drugs and bool(a.names or len(a.drugs) > 1)
+
+
+def expand_chemotherapy(arms: list[Arm], fixed: tuple[str, ...]) -> list[Arm]:
+    """化疗 in an arm replaced by the regimen the study fixes."""
+    return [replace(a, drugs=tuple(sorted(set(a.drugs) - {CHEMO} | set(fixed))),
+                    rules=a.rules + ["link.chemotherapy-backbone"]) if _named_chemotherapy(a) else a for a in arms]
+
+
+def with_backbone(arms: list[Arm], sentence: Sentence, view: DocView, words: Words) -> tuple[list[Arm], bool]:
+    """Arms of a design sentence with shared backbones added and 化疗 expanded where the paragraph fixes it;
+    also whether the paragraph settles the question (a fixed regimen or a choice)."""
     arms = _shared_backbone(arms)
-    if not any(CHEMO in a.drugs and (a.names or len(a.drugs) > 1) for a in arms):
-        return arms
-    block = [s for s in view.sentences if s.block == sentence.block]
-    fixed = backbone(block, view, words)
-    if fixed is None:
-        return arms
-    out = []
-    for a in arms:
-        if CHEMO in a.drugs and (a.names or len(a.drugs) > 1):
-            a = replace(a, drugs=tuple(sorted(set(a.drugs) - {CHEMO} | set(fixed))),
-                        rules=a.rules + ["link.chemotherapy-backbone"])
-        out.append(a)
-    return out
+    if not any(_named_chemotherapy(a) for a in arms):
+        return arms, True
+    fixed, choice = backbone([s for s in view.sentences if s.block == sentence.block], view, words)
+    return (expand_chemotherapy(arms, fixed), True) if fixed else (arms, choice)
+
+
+def later_backbone(arms: list[Arm], sentence: Sentence, view: DocView, words: Words) -> tuple[list[Arm], bool]:
+    """A later sentence of the study that fixes (or leaves open) its chemotherapy."""
+    fixed, choice = backbone([sentence], view, words)
+    return (expand_chemotherapy(arms, fixed), True) if fixed else (arms, choice)
 
 
 def _shared_backbone(arms: list[Arm]) -> list[Arm]:

@@ -40,6 +40,10 @@ class Arm:
                          rules=sorted(set(self.rules + [rule])))
 
 
+def _is_control(arm: Arm) -> bool:
+    return arm.role in CONTROL_ROLES or "placebo" in arm.drugs
+
+
 def arm_of(t: Treatment) -> Arm:
     names = [t.label] if t.label else []
     return Arm(t.drugs, t.label or t.text, names, t.role, t.specific, list(t.rules))
@@ -57,7 +61,7 @@ class Study:
     current: Treatment | None = None     # the treatment of a study known only by its numbers
     design_sentence: Sentence | None = None
     rows: int = 0
-    frozen: bool = False                 # arms given values: later lists of treatments are not a design
+    settled: bool = True                 # 化疗 in the arms is expanded, or known to be a choice
 
     def mentions(self, *labels: str) -> list[Mention]:
         return [m for s in self.sentences for m in s.labelled(*labels)]
@@ -71,11 +75,18 @@ class Study:
         m = self.first("TRIAL")
         return m.norm if m else ""
 
-    def ordered(self) -> list[Arm]:
-        """The comparison order: the last pairing the text gave, else experimental arms first."""
-        if self.pairing:
+    def ordered(self, count: int | None = None) -> list[Arm]:
+        """The arms ``count`` unnamed numbers are laid over (``两组…分别为``).
+
+        Experimental arms first and controls last where the study says which is which;
+        otherwise, or for a subset of the arms, the order of the last sentence that named them.
+        """
+        by_role = sorted(self.arms, key=_is_control)
+        if count is None or count == len(self.arms):
+            if any(_is_control(a) for a in self.arms) or len(self.pairing) != len(self.arms):
+                return by_role
             return self.pairing
-        return sorted(self.arms, key=lambda a: a.role in CONTROL_ROLES)
+        return self.pairing if len(self.pairing) == count else by_role
 
     def by_name(self, name: str) -> Arm | None:
         return next((a for a in self.arms if name in a.names), None)
@@ -102,6 +113,18 @@ class Study:
         self.arms = arms
         self.pairing = []
         self.design_sentence = self.design_sentence or sentence
+
+    def define(self, arm: Arm) -> None:
+        """A label defined outside the design sentence: the arm of that name or role takes its drugs."""
+        role = arm.role if arm.role in {"experimental", "control", "placebo"} else ""
+        known = self.by_name(arm.text) or (self.by_role(role) if role else None)
+        if known is None:
+            if len(self.arms) < 2:
+                self.arms.append(arm)
+            return
+        known.drugs, known.specific = arm.drugs, arm.specific
+        known.rules = sorted(set(known.rules + arm.rules))
+        self.name_arm(known, arm.text)
 
     def name_arm(self, arm: Arm, name: str) -> None:
         if name and name not in arm.names:

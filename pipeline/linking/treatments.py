@@ -37,6 +37,7 @@ class Treatment:
     rules: list[str] = field(default_factory=list)
     agents: list[Mention] = field(default_factory=list, repr=False)
     arm: bool = True             # False for a regimen spelled out only to define it
+    parts: tuple[tuple[str, ...], ...] = ()  # a label over several treatments: the drugs of each
 
     @property
     def key(self) -> str:
@@ -49,9 +50,21 @@ def _drugs_of(m: Mention, defined: dict[str, tuple[str, ...]]) -> tuple[str, ...
     return tuple(m.data.get("drugs", [m.norm]))
 
 
-def _gap_kind(text: str, gap: list[Mention]) -> str | None:
-    """Classify what stands between two agents: a connector, an 'or', an 'and', or nothing joinable."""
+SEPARATING = {"GROUP", "ARM_LABEL", "ALIAS_CUE", "OR", "VS"}  # a bracket naming an arm ends a treatment
+ASIDE = regex.compile(r"[(（][^()（）]*[)）]")
+
+
+def _gap_kind(text: str, start: int, gap: list[Mention]) -> str | None:
+    """Classify what stands between two agents: a connector, an 'or', an 'and', or nothing joinable.
+
+    A bracketed aside (``卡铂（AUC 5）+培美曲塞``, ``纳武利尤单抗（O药）3 mg/kg联合``) is skipped.
+    """
+    asides = [(start + m.start(), start + m.end()) for m in ASIDE.finditer(text)]
+    asides = [(a, b) for a, b in asides if not any(a <= m.start and m.end <= b and m.label in SEPARATING for m in gap)]
+    gap = [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
     rest = text
+    for a, b in reversed(asides):
+        rest = rest[:a - start] + " " + rest[b - start:]
     for m in gap:
         rest = rest.replace(m.text, " ", 1)
     rest = rest.strip()
@@ -99,7 +112,7 @@ class TreatmentBuilder:
                     pending.append(m)
                 continue
             if current:
-                kind = _gap_kind(self.text[current[-1].end:m.start], pending)
+                kind = _gap_kind(self.text[current[-1].end:m.start], current[-1].end, pending)
                 if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)):
                     kind = None
                 if kind == "or" and not self._same_class(current[-1], m):
@@ -236,17 +249,17 @@ class TreatmentBuilder:
 
     def _group(self, g: Mention, treatments: list[Treatment], sentence: Sentence) -> Treatment:
         """Resolve a group label: defined here, defined earlier, or known only by its role."""
+        role = g.norm if g.norm in {"experimental", "control", "placebo", "chemotherapy", "other"} else ""
         for t in sorted(treatments, key=lambda t: -t.start):
             if self._bracketed(g.end, t) or self._labels_in_brackets(t, g) or self._verb_defines(g, t, sentence):
-                defined = Treatment(g.start, g.end, g.text, t.drugs, label=g.text, specific=t.specific,
+                defined = Treatment(g.start, g.end, g.text, t.drugs, label=g.text, specific=t.specific, role=role,
                                     definition=t.text, rules=t.rules + ["link.group-definition"])
                 self.groups[g.text] = defined
                 return defined
         if g.text in self.groups:
             known = self.groups[g.text]
             return Treatment(g.start, g.end, g.text, known.drugs, label=g.text, specific=known.specific,
-                             rules=known.rules + ["link.group-reuse"])
-        role = g.norm if g.norm in {"experimental", "control", "placebo", "chemotherapy", "other"} else ""
+                             role=role, rules=known.rules + ["link.group-reuse"])
         drugs = (role,) if role in {"placebo", "chemotherapy"} else ()
         return Treatment(g.start, g.end, g.text, drugs, label=g.text, role=role, specific=False,
                          rules=[g.rule])

@@ -8,6 +8,7 @@ from .text import DocView, Sentence
 from .words import Words
 
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
+GENERIC = {"chemotherapy", "placebo"}
 STUDY_CUES = ("TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N", "DESIGN")
 
 
@@ -78,8 +79,9 @@ def trial_of(study: Study, rows: list[Outcome], citation: str, title_venue: str,
         found = {r.drugs for r in with_drugs} | {r.comparator_drugs for r in rows if r.comparator_drugs}
         arms = sorted(found | {"" for r in rows if r.arm and not r.drugs and r.measure != "hr"})
     cued = bool(study.mentions(*STUDY_CUES)) or len(study.arms) >= 2
-    if not cued and not citation:
-        return None
+    specific = any(set(r.drugs.split("+")) - GENERIC for r in with_drugs)
+    if not cued and not (citation and specific):
+        return None  # 经化疗…5年生存率可达60%: a background figure, not a study
     settings = sorted({m.norm for m in study.mentions("SETTING")})
     n = study.first("N")
     return Trial(trial=study.trial, phase=phase_of(study.first("PHASE")),

@@ -118,7 +118,9 @@ class Reader:
         return after[0].norm if after else ""
 
     def is_difference(self, m: Mention) -> bool:
-        """降低了30%, 延长2个月: a difference between arms, not an outcome."""
+        """降低了30%, 延长2个月: a difference between arms; 3年无远处转移生存率: a time of another measure."""
+        if any(0 <= n.start - m.end <= 1 for n in self.s.labelled("NOT_ENDPOINT")):
+            return True
         return any(c.end <= m.start and self.text[c.end:m.start].strip() in self.words.value_gap
                    for c in self.s.labelled("CHANGE"))
 
