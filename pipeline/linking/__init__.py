@@ -124,7 +124,7 @@ class Walk:
         study = self.study
         study.heading = sentence
         names = [m.norm for m in sentence.labelled("TRIAL")]
-        if names and self.view.blocks[sentence.block].kind == "heading":
+        if names:
             study.add(sentence)
             self.by_trial.setdefault(names[0], study)
         self.closed = False
