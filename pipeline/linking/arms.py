@@ -76,6 +76,10 @@ class ArmFinder:
         name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
         covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
         named = self._label_before(sentence, cue, defined)
+        known = self.builder.groups.get(name)
+        if name and not covered and named is None and known is not None:  # 6.3个月（A组）: a label used again
+            return replace(known, start=cue.start, end=cue.end, text=name, definition="",
+                           rules=sorted(set(known.rules) | {"link.group-reuse"}))
         if not name or not (covered or named):
             return None
         if not covered:  # 标准治疗组（下称SOC组）, Pola-R-CHP组，以下简称Pola组: a second name of one arm
