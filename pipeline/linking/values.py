@@ -53,7 +53,8 @@ class Reader:
             return "median"
         return "rate" if unit == "%" else "median"
 
-    def admits(self, code: str, measure: str, m: Mention) -> bool:
+    def admits(self, code: str, measure: str) -> bool:
+        """endpoints.yaml says which numbers an endpoint takes (a landmark is a rate at a time point)."""
         allowed = self.words.measures.get(code, frozenset())
         wanted = {"rate": {"rate", "landmark"}, "or": {"hr"}}.get(measure, {measure})
         return bool(allowed & wanted)
@@ -78,7 +79,7 @@ class Reader:
                      and self._same_clause(m.start, value.start)]
         first = following[0] if following else None
         if de and first is not None and first.label == "ENDPOINT" and first.start - value.end <= 10 \
-                and self.admits(first.norm, measure, value):
+                and self.admits(first.norm, measure):
             return first, "link.value-of-endpoint"
         return None, ""
 
@@ -87,7 +88,7 @@ class Reader:
         if not any(m.label == "LANDMARK" and 0 <= value.start - m.end <= 2 for m in self.s.mentions):
             return None, ""
         ahead = [m for m in self.s.labelled("ENDPOINT") if m.start > value.end and self._same_clause(m.start, value.end)]
-        if ahead and self.admits(ahead[0].norm, measure, value):
+        if ahead and self.admits(ahead[0].norm, measure):
             return ahead[0], "link.landmark-values-then-endpoint"
         return None, ""
 
@@ -97,7 +98,7 @@ class Reader:
         for m in reversed([m for m in self.s.labelled("ENDPOINT") if m.end <= value.start]):
             if blockers and max(blockers) > m.end:
                 return None, "blocked"
-            if self.admits(m.norm, measure, value):
+            if self.admits(m.norm, measure):
                 return m, "link.endpoint-before-value"
         return None, ""
 
@@ -118,7 +119,7 @@ class Reader:
 
     def _carried(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
         """以C组为对照，A组的HR=0.61: a ratio with no endpoint of its own is the last one named."""
-        if measure in {"hr", "or"} and self.carried is not None and self.admits(self.carried.norm, measure, value) \
+        if measure in {"hr", "or"} and self.carried is not None and self.admits(self.carried.norm, measure) \
                 and not self.s.labelled("NOT_ENDPOINT"):  # 肝脏转移率…HR0.39 is the ratio of that rate
             return self.carried, "link.endpoint-carried"
         return None, ""
@@ -180,7 +181,7 @@ class Reader:
         unit = self.unit(m)
         measure = self.measure_of(m, unit)
         how = "link.listed-endpoint"
-        if endpoint is None or not self.admits(endpoint.norm, measure, m):
+        if endpoint is None or not self.admits(endpoint.norm, measure):
             endpoint, how = self.endpoint_for(m, measure)
         if endpoint is None:
             return None
