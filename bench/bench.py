@@ -1,19 +1,22 @@
-"""Throughput benchmark: plain jieba.cut vs medmine run --jobs 1 vs --jobs 2, in one run.
+"""Throughput and memory benchmark: plain jieba.cut vs medmine run, in one run.
 
 Builds a synthetic corpus from corpus/articles (N documents with distinct
 doc_ids), then times, on the same texts:
   (a) plain ``jieba.cut`` over every text (the baseline),
-  (b) ``medmine run --jobs 1``, (c) ``medmine run --jobs 2``,
-and prints MB/s, documents/s, the ratio of each to (a), and peak RSS. Both sides
-are timed the same two ways: the whole process (start-up included) and the
-document loop alone. Machines are shared and noisy, so only ratios measured in
-the same run are meaningful.
+  (b) ``medmine run --jobs 1`` and ``medmine run`` with its default options
+      (every format: CSV, Parquet, XLSX; ``--jobs`` = the usable cores),
+  (c) ``medmine run --formats F`` for each output format alone,
+and prints MB/s, documents/s, the ratio of each to (a), and peak RSS. Wall time
+is the whole process: start-up and writing included. Machines are shared and
+noisy, so only ratios measured in the same run are meaningful.
 
     python bench/bench.py --docs 2000
+    python bench/bench.py --docs 10000 --only default,csv,parquet,xlsx   # memory at scale
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -70,38 +73,60 @@ def time_jieba(folder: Path) -> tuple[float, float, float]:
     return wall, float(output.split("LOOP")[-1]), peak
 
 
-def time_medmine(folder: Path, jobs: int) -> tuple[float, float, float]:
-    """medmine run on the folder; (wall, batch only: its own summary's seconds, peak MB)."""
+def time_medmine(folder: Path, args: list[str]) -> tuple[float, float, float]:
+    """medmine run on the folder; (wall, extraction only: its summary's "s extracting", peak MB)."""
     out = Path(tempfile.mkdtemp())
     try:
-        wall, peak, output = _watch([sys.executable, "-m", "pipeline", "run", str(folder), "-o", str(out),
-                                     "--jobs", str(jobs), "--formats", "csv"])
+        wall, peak, output = _watch([sys.executable, "-m", "pipeline", "run", str(folder), "-o", str(out), *args])
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    batch = re.search(r"failed; ([\d.]+) s", output)
-    return wall, float(batch.group(1)) if batch else wall, peak
+    extract = re.search(r"([\d.]+) s extracting", " ".join(output.split()))
+    return wall, float(extract.group(1)) if extract else wall, peak
+
+
+def runs(cores: int) -> dict[str, tuple[str, list[str]]]:
+    """What is timed: the default options (every format, --jobs = usable cores), one worker, and each
+    output format alone (default jobs), so each format's cost and memory show."""
+    chosen = {"jobs1": ("medmine run --jobs 1", ["--jobs", "1"]),
+              "default": (f"medmine run (defaults: --jobs {cores})", [])}
+    if cores != 2:
+        chosen["jobs2"] = ("medmine run --jobs 2", ["--jobs", "2"])
+    for fmt in ("csv", "parquet", "xlsx"):
+        chosen[fmt] = (f"medmine run --formats {fmt}", ["--formats", fmt])
+    return chosen
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--only", default="", help="comma-separated subset of: jieba,jobs1,default,jobs2,csv,parquet,"
+                                                   "xlsx (default: all)")
     args = parser.parse_args()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    chosen = runs(cores)
+    only = [name.strip() for name in args.only.split(",") if name.strip()] or ["jieba", *chosen]
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         size = build_corpus(folder, args.docs)
         mb = size / 1e6
-        rows = [("jieba.cut (baseline)", *time_jieba(folder))]
-        for jobs in (1, 2):
-            rows.append((f"medmine run --jobs {jobs}", *time_medmine(folder, jobs)))
-    base_wall, base_loop = rows[0][1], rows[0][2]
-    print(f"corpus: {args.docs} documents, {mb:.1f} MB")
-    print(f"{'what':24} {'wall s':>7} {'MB/s':>6} {'docs/s':>7} {'vs jieba':>9} "
-          f"{'loop s':>7} {'vs jieba':>9} {'peak RSS MB':>12}")
-    for name, wall, loop, peak in rows:
-        print(f"{name:24} {wall:7.1f} {mb / wall:6.2f} {args.docs / wall:7.1f} {base_wall / wall:9.2f} "
-              f"{loop:7.1f} {base_loop / loop:9.2f} {peak:12.0f}")
-    print("wall: the whole process, start-up included (imports, dictionary, rules); loop: the documents "
-          "only (jieba's loop; medmine's own batch time)")
+        for name in only:
+            if name == "jieba":
+                rows.append((name, "jieba.cut (baseline)", *time_jieba(folder)))
+            else:
+                label, extra = chosen[name]
+                rows.append((name, label, *time_medmine(folder, extra)))
+    walls = {name: wall for name, _, wall, _, _ in rows}
+    print(f"corpus: {args.docs} documents, {mb:.1f} MB; {cores} usable cores")
+    print(f"{'what':36} {'wall s':>7} {'MB/s':>6} {'docs/s':>7} {'vs jieba':>9} {'extract s':>10} {'peak RSS MB':>12}")
+    for name, label, wall, loop, peak in rows:
+        ratio = f"{walls['jieba'] / wall:9.2f}" if "jieba" in walls else f"{'':9}"
+        print(f"{label:36} {wall:7.1f} {mb / wall:6.2f} {args.docs / wall:7.1f} {ratio} {loop:10.1f} {peak:12.0f}")
+    for faster in ("default", "jobs2"):
+        if faster in walls and "jobs1" in walls:
+            print(f"{chosen[faster][0]} vs --jobs 1: {walls['jobs1'] / walls[faster]:.2f}x (wall)")
+    print("wall: the whole process, start-up and writing included; extract s: medmine's document loop "
+          "(jieba's loop for the baseline); peak RSS: the process and its workers")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Batch runs: many files -> one set of tables, robust, streaming and parallel.
 
 One bad file never stops a batch: it becomes a ``documents`` row with
-``status=error`` and the reason. Rows are streamed to temporary CSV files as
-documents finish (in input order, so output bytes do not depend on timing) and
-renamed into place at the end; Parquet and XLSX are derived from the finished
-CSVs. ``--jobs N`` runs the same pure per-document function in N processes,
-each building its rules and spaCy pipeline once.
+``status=error`` and the reason. Rows are streamed to CSV files in the run's
+staging folder as documents finish (in input order, so output bytes do not
+depend on timing) and fed to the Parquet and XLSX writers (``writing.py``);
+every file is moved into place together at the end (``transaction.py``).
+``--jobs N`` runs the same pure per-document function in N processes, each
+building its rules and spaCy pipeline once, while this process writes.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import csv
 import io
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -21,6 +23,9 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import InputError, MedmineError
 from .tables import COLUMNS, error_rows
+from .transaction import OutputTransaction
+from .workbook import EXCEL_MAX_ROWS
+from .writing import TypedTables, make_csv_safe, write_formats
 
 SUFFIXES = {".txt", ".md", ".html", ".htm"}
 DOCUMENTATION_NAMES = {"README", "SOURCES", "NOTES", "LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES",
@@ -35,14 +40,49 @@ class Job:
     size: int = 0
 
 
+FAILURES_KEPT = 20  # failed files listed by name in a summary; the rest are counted
+
+
 @dataclass
 class Summary:
+    """What a run did, for the console: counts, times (writing included) and what went wrong."""
+
     ok: int = 0
     failed: int = 0
     rows: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole run: extraction and writing
+    extract_seconds: float = 0.0
     bytes: int = 0
     notes: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), the first few
+
+    def add(self, job: Job, rendered: "Rendered") -> None:
+        failed = rendered.status != "ok"
+        self.failed += failed
+        self.ok += not failed
+        self.bytes += job.size
+        if failed and len(self.failures) < FAILURES_KEPT:
+            self.failures.append((job.path, rendered.error))
+        if job.note:
+            self.notes.append(f"{job.path}: {job.note} -> {job.doc_id}")
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a run writes: formats, and the settings of the derived copies."""
+
+    formats: tuple[str, ...] = ("csv",)
+    csv_safe: bool = False  # neutralise formula-like CSV cells (see writing.csv_safe_cell)
+    xlsx_tables: tuple[str, ...] | None = None  # None: every table but tables.XLSX_LEFT_OUT
+    xlsx_max_rows: int = EXCEL_MAX_ROWS
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's or taskset's limit, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
 
 
 def is_folder_documentation(path: Path) -> bool:
@@ -126,6 +166,7 @@ class Rendered:
 
     doc_id: str
     status: str
+    error: str
     csv: dict[str, str]
     counts: dict[str, int]
 
@@ -147,22 +188,20 @@ def render(rows: dict[str, list[dict]]) -> Rendered:
         writer.writerows(_cells(rows.get(table, []), columns))
         chunks[table], counts[table] = buffer.getvalue(), len(rows.get(table, []))
     document = rows["documents"][0]
-    return Rendered(document["doc_id"], document["status"], chunks, counts)
+    return Rendered(document["doc_id"], document["status"], document["error"], chunks, counts)
 
 
 def process_rendered(job: Job, rules_dir: str | None = None) -> Rendered:
     return render(process(job, rules_dir))
 
 
-class StreamingWriter:
-    """Appends rows to one temporary CSV per table; ``commit`` renames them into place."""
+class CsvTables:
+    """One CSV file per table in ``folder`` (the run's staging folder), appended document by document."""
 
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, folder: Path):
         self.files, self.counts = {}, {}
         for table, columns in COLUMNS.items():
-            handle = open(out_dir / f".{table}.csv.tmp", "w", encoding="utf-8", newline="")
+            handle = open(folder / f"{table}.csv", "w", encoding="utf-8", newline="")
             csv.writer(handle, lineterminator="\n").writerow(columns)
             self.files[table], self.counts[table] = handle, 0
 
@@ -171,97 +210,91 @@ class StreamingWriter:
             handle.write(rendered.csv[table])
             self.counts[table] += rendered.counts[table]
 
-    def commit(self) -> list[Path]:
-        paths = []
-        for table, handle in self.files.items():
+    def close(self) -> None:
+        for handle in self.files.values():
             handle.close()
-            final = self.out_dir / f"{table}.csv"
-            os.replace(self.out_dir / f".{table}.csv.tmp", final)
-            paths.append(final)
-        return paths
-
-    def abort(self) -> None:
-        for table, handle in self.files.items():
-            handle.close()
-            tmp = self.out_dir / f".{table}.csv.tmp"
-            if tmp.exists():
-                tmp.unlink()
 
 
-def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int) -> Iterator[tuple[Job, Rendered]]:
-    if n_jobs <= 1:
+RESULTS_AHEAD = 64  # documents extracted but not yet written, at most: memory stays flat if writing lags
+
+
+def _results(jobs: list[Job], rules_dir: str | None, n_jobs: int, in_process: bool) -> Iterator[tuple[Job, Rendered]]:
+    """Rendered documents in input order: in this process, or from ``n_jobs`` worker processes while
+    this one writes (so with Parquet or XLSX, even ``--jobs 1`` overlaps writing and extraction)."""
+    if in_process or len(jobs) <= 1:
         _init_worker(rules_dir)
         for job in jobs:
             yield job, process_rendered(job)
         return
+    window, stop = threading.Semaphore(RESULTS_AHEAD), threading.Event()
+
+    def feed() -> Iterator[Job]:  # the pool's task thread waits here while the window is full
+        for job in jobs:
+            while not window.acquire(timeout=0.5):
+                if stop.is_set():
+                    return
+            yield job
+
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(n_jobs, initializer=_init_worker, initargs=(rules_dir,)) as pool:
-        for job, rendered in zip(jobs, pool.imap(process_rendered, jobs, chunksize=8)):
-            yield job, rendered
+    try:
+        with context.Pool(min(n_jobs, len(jobs)), initializer=_init_worker, initargs=(rules_dir,)) as pool:
+            for job, rendered in zip(jobs, pool.imap(process_rendered, feed(), chunksize=4)):
+                window.release()
+                yield job, rendered
+    finally:
+        stop.set()
+
+
+def _finish_csv(folder: Path, output: Output) -> None:
+    """``--csv-safe`` applied, or the CSVs dropped when they were not asked for."""
+    for table in COLUMNS:
+        path = folder / f"{table}.csv"
+        if "csv" not in output.formats:
+            path.unlink()
+        elif output.csv_safe:
+            make_csv_safe(path)
+
+
+def finish_formats(folder: Path, output: Output, rows: dict[str, int],
+                   on_table: Callable[[str], None] | None = None) -> list[str]:
+    """From the finished CSVs of a staging folder: the Parquet and XLSX copies, then ``_finish_csv``.
+    Returns notes for the summary."""
+    notes = write_formats(folder, output.formats, rows, xlsx_tables=output.xlsx_tables, max_rows=output.xlsx_max_rows,
+                          on_table=on_table)
+    _finish_csv(folder, output)
+    return notes
 
 
 def run_batch(jobs: list[Job], out_dir: Path, rules_dir: str | None = None, n_jobs: int = 1,
-              on_document: Callable[[Job, "Rendered"], None] | None = None) -> Summary:
-    """Process every job, streaming rows to ``out_dir``; returns counts for the summary."""
+              on_document: Callable[[Job, Rendered], None] | None = None, *, output: Output = Output(),
+              on_table: Callable[[str], None] | None = None) -> Summary:
+    """Process every job and write every format of ``output`` into ``out_dir`` as one transaction.
+
+    ``on_document`` is called after each document, ``on_table`` before each table of
+    the final writing phase (progress). Raises ``transaction.OutputBusy`` if another
+    run is writing into ``out_dir``.
+    """
     started = time.perf_counter()
-    writer = StreamingWriter(out_dir)
     summary = Summary()
-    try:
-        for job, rendered in _results(jobs, rules_dir, n_jobs):
-            writer.write(rendered)
-            failed = rendered.status != "ok"
-            summary.failed += failed
-            summary.ok += not failed
-            summary.bytes += job.size
-            if job.note:
-                summary.notes.append(f"{job.path}: {job.note} -> {job.doc_id}")
-            if on_document:
-                on_document(job, rendered)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
-    summary.rows = {t: n for t, n in writer.counts.items()}
+    with OutputTransaction(Path(out_dir)) as transaction:
+        summary.notes += [f"removed {name} in {out_dir}: left by an interrupted run" for name in transaction.removed]
+        tables = CsvTables(transaction.staging)
+        typed = TypedTables(transaction.staging, output.formats, output.xlsx_tables, output.xlsx_max_rows)
+        derived = any(typed.wants(t) for t in COLUMNS)
+        try:
+            for job, rendered in _results(jobs, rules_dir, n_jobs, in_process=n_jobs <= 1 and not derived):
+                tables.write(rendered)
+                for table, text in rendered.csv.items():
+                    typed.add_csv(table, text)
+                summary.add(job, rendered)
+                if on_document:
+                    on_document(job, rendered)
+        finally:
+            tables.close()
+        summary.rows = dict(tables.counts)
+        summary.extract_seconds = time.perf_counter() - started
+        summary.notes += typed.close(summary.rows, on_table)
+        _finish_csv(transaction.staging, output)
+        transaction.commit()
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-EXCEL_MAX_ROWS = 1_048_575
-
-
-def derive_formats(out_dir: Path, formats: Iterable[str]) -> list[Path]:
-    """Parquet and XLSX copies of the finished CSVs, one table in memory at a time.
-
-    A table too long for an Excel sheet is left out of the workbook (its CSV and
-    Parquet files are complete).
-    """
-    formats = set(formats) & {"parquet", "xlsx"}
-    if not formats:
-        return []
-    import pandas as pd
-
-    from .tables import atomic_write
-
-    written: list[Path] = []
-
-    def read(table: str) -> pd.DataFrame:
-        return pd.read_csv(out_dir / f"{table}.csv", dtype=str, keep_default_na=False)
-
-    if "parquet" in formats:
-        for table in COLUMNS:
-            path = out_dir / f"{table}.parquet"
-            frame = read(table)
-            atomic_write(path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
-            written.append(path)
-    if "xlsx" in formats:
-        def workbook(tmp: str) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for table in COLUMNS:
-                    frame = read(table)
-                    if len(frame) <= EXCEL_MAX_ROWS:
-                        frame.to_excel(writer, sheet_name=table, index=False)
-
-        path = out_dir / "tables.xlsx"
-        atomic_write(path, workbook)
-        written.append(path)
-    return written

@@ -112,7 +112,7 @@ def entry_of(row: dict, vocab: Vocabulary) -> Entry:
 
 
 def trial_aliases(name: str) -> list[str]:
-    """A trial name and its ``/``-separated parts (``OAIE/PKUPH-sarcoma 11`` -> also ``OAIE``), folded."""
+    """A trial name and its ``/``-separated parts (``ABC/XYZ-lung 3`` -> also ``ABC``), folded."""
     parts = [name, *name.split("/")] if "/" in name else [name]
     folded = [fold_words(part) for part in parts]
     return [f for f in dict.fromkeys(folded) if len(f.replace(" ", "")) >= 3]

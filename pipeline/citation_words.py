@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import regex
 
+from .normalizing import simplify
 from .rules import RuleSet, load_rules
 
 EDGE_BEFORE, EDGE_AFTER = r"(?<![\p{Latin}\d])", r"(?![\p{Latin}\d])"
@@ -67,6 +68,7 @@ class Vocabulary:
     def drugs_in(self, text: str) -> dict[str, tuple[str, str]]:
         """Canonical drug -> (surface, rule id) for every drug or regimen the text names."""
         found: dict[str, tuple[str, str]] = {}
+        text = simplify(text)  # the rules are simplified; 繁體 titles and sentences meet them so
         lookups = ((self.names, self.by_name, True), (self.abbreviations, self.by_abbreviation, False))
         for pattern, table, fold in lookups:
             for match in pattern.finditer(text) if pattern else ():
@@ -86,7 +88,7 @@ class Vocabulary:
         """Phases as the trials table writes them, read with the PHASE patterns' num/high groups."""
         found = set()
         for pattern in self.phases:
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(simplify(text)):
                 groups = {k: v for k, v in match.groupdict().items() if v}
                 low = groups.get("num") or groups.get("num2") or ""
                 if low:
@@ -94,10 +96,10 @@ class Vocabulary:
         return found
 
     def designs_in(self, text: str) -> dict[str, str]:
-        return {code: rule for pattern, code, rule in self.designs if pattern.search(text)}
+        return {code: rule for pattern, code, rule in self.designs if pattern.search(simplify(text))}
 
     def is_guideline(self, text: str) -> bool:
-        return bool(self.guideline and self.guideline.search(text))
+        return bool(self.guideline and self.guideline.search(simplify(text)))
 
     def is_specific(self, drug: str) -> bool:
         """One drug, not a class (platinum) or a treatment word (chemotherapy, placebo)."""

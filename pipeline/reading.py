@@ -40,6 +40,7 @@ LABELLED = regex.compile(r"\*\*[^*]{1,12}\*\*\s*\S")  # **Label**: text -- a lab
 MARKDOWN_MARKS = regex.compile(r"^\s*#{1,6}\s+|\*\*")
 HEADING_MARK = regex.compile(r"#{1,6}\s")
 NUMBER = regex.compile(r"\d+")
+ENUMERATION = regex.compile(r"\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）])\s*")
 STATISTIC = regex.compile(r"[%\uff05=\uff1d<>\uff1c\uff1e]|\d\.\d")
 ROLES = ("chrome", "end", "references", "caption")
 DEFAULT_MAX_SIZE, SIZE_VARIABLE = 20_000_000, "MEDMINE_MAX_SIZE"
@@ -336,10 +337,12 @@ def _is_heading(line: str, continues_line: bool) -> bool:
     """Short, unpunctuated, at most one number: a heading. A short line that continues an
     unfinished one (PDF wrapping) or a ``**label**`` followed by text is prose."""
     bare = _bare(line)
+    numbered = ENUMERATION.match(bare)  # 二、尤文肉瘤：强化方案，疗效有限 / 1. KEYNOTE-590：…
+    text = bare[numbered.end():] if numbered else bare
     return HEADING_MARK.match(line) is not None or (
         0 < len(bare) <= 40 and not continues_line and not LABELLED.match(line)
-        and "\u3002" not in bare and not bare.endswith(NOT_HEADING_END) and not STATISTIC.search(bare)
-        and len(NUMBER.findall(bare)) <= 1 and len(SEPARATORS.findall(bare)) <= 1)
+        and "\u3002" not in bare and not bare.endswith(NOT_HEADING_END) and not STATISTIC.search(text)
+        and len(NUMBER.findall(text)) <= 1 + bool(numbered) and len(SEPARATORS.findall(text)) <= 1 + bool(numbered))
 
 
 def _title_index(lines: list[tuple], cues: PageCues, html_title: bool) -> int | None:

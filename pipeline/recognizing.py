@@ -184,7 +184,7 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     return sorted(kept, key=lambda m: (m.start, -m.end, m.label))
 
 
-def _defined(text: str, definition: Mention, mentions: list[Mention]) -> Mention | None:
+def _defined(definition: Mention, near: "_Near") -> Mention | None:
     """The drug or regimen a definition names: the mention right at the cue on the long side.
 
     ``X(Y)``-style definitions put the long form before the short one; there the mention must end
@@ -195,15 +195,29 @@ def _defined(text: str, definition: Mention, mentions: list[Mention]) -> Mention
     short form's letters in order (``aromatase inhibitor (AI)``, not ``carboplatin (TCbHP)``).
     """
     (s_start, _), (l_start, l_end) = definition.data["spans"]["short"], definition.data["spans"]["long"]
-    inside = [m for m in mentions if m.label in DEFINABLE and l_start <= m.start and m.end <= l_end]
-    listed = l_end <= s_start and any(m.label in DEFINABLE and l_start - LIST_GAP <= m.end <= l_start
-                                      for m in mentions)
+    around = near.around(l_start - LIST_GAP, l_end)
+    inside = [m for m in around if l_start <= m.start and m.end <= l_end]
+    listed = l_end <= s_start and any(l_start - LIST_GAP <= m.end <= l_start for m in around)
     if len(inside) != 1 or listed or inside[0].data.get("type") == "generic":
         return None
     if inside[0].text.isascii() and not _letters_in_order(definition.data["short"], inside[0].text):
         return None
     m = inside[0]
     return m if (m.end == l_end if l_end <= s_start else m.start == l_start) else None
+
+
+class _Near:
+    """Drug and regimen mentions by position, so each definition looks only at its neighbours."""
+
+    def __init__(self, mentions: list[Mention]):
+        self.mentions = sorted((m for m in mentions if m.label in DEFINABLE), key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+        self.longest = max((m.end - m.start for m in self.mentions), default=0)
+
+    def around(self, start: int, end: int) -> list[Mention]:
+        """The mentions overlapping or ending inside start..end."""
+        first = bisect_right(self.starts, start - self.longest - 1)
+        return [m for m in self.mentions[first:bisect_right(self.starts, end)] if m.end >= start]
 
 
 def _letters_in_order(short: str, long: str) -> bool:
@@ -234,16 +248,17 @@ def apply_definitions(text: str, mentions: list[Mention]) -> list[Mention]:
     if not definitions:
         return mentions
     kept = [m for m in mentions if m.label != DEFINITION]
+    near = _Near(kept)
     by_name: dict[str, list[tuple[int, Mention, Mention]]] = {}
     for d in definitions:
-        target = _defined(text, d, kept)
+        target = _defined(d, near)
         if target is not None:
             by_name.setdefault(d.data["short"], []).append((d.start, d, target))
     added, covered = [], []
     for short, defs in by_name.items():
         for start, end in _occurrences(text, short):
-            if any(m.label in DEFINABLE and m.start <= start and end <= m.end and m.end - m.start > end - start
-                   for m in kept):
+            if any(m.start <= start and end <= m.end and m.end - m.start > end - start
+                   for m in near.around(start, end)):
                 continue  # inside a longer name (the short form cut from the full one)
             _, d, target = next((x for x in reversed(defs) if x[0] <= start), defs[0])
             added.append(Mention(start, end, target.label, short, target.norm, d.rule, target.priority,

@@ -24,7 +24,7 @@ from .errors import RuleError
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 # Term labels that are word lists the linking stage reads, not mentions to match.
 WORD_LISTS = {"REGIMEN_CONTEXT", "CHEMO_CLASS", "UNIT", "NUMERAL", "VALUE_GAP", "LANDMARK_GAP", "GROUP_SUFFIX",
-              "REGIMEN_SUFFIX"}
+              "REGIMEN_SUFFIX", "SPREAD"}
 LINE_KEY = "__line__"
 
 
@@ -142,6 +142,7 @@ class RelationRule(Rule):
     action: Literal[RELATION_ACTIONS]  # type: ignore[valid-type]
     priority: int = 0
     max_gap: int = Field(default=60, ge=0, description="most characters between two matched items")
+    stops: str = Field(default="", description="characters that may not stand between two matched items")
     description: str = ""
     examples: list[RelationExample] = Field(min_length=1)  # type: ignore[assignment]
     not_: list[RelationExample] = Field(default=[], alias="not", min_length=1)  # type: ignore[assignment]

@@ -1,16 +1,13 @@
 """Tables: records -> the rows and DataFrames of SCHEMA.md, and their writers.
 
 Column names and order are the contract of SCHEMA.md (extra columns go after).
-Rows are sorted stably and written atomically (temporary file + rename), so the
-same input always gives the same bytes and an interrupted run leaves no half
-table behind.
+``COLUMNS`` is the list of tables: every writer loops over it, so adding a table
+is one line here. Files are written by ``batch``/``writing`` inside one output
+transaction (``transaction.py``).
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .records import Linked
@@ -36,6 +33,19 @@ COLUMNS: dict[str, list[str]] = {
 TABLES = [t for t in COLUMNS if t != "documents"]
 COUNT_COLUMNS = [f"n_{t}" for t in TABLES] + ["citation_mismatches"]
 COLUMNS["documents"] += COUNT_COLUMNS
+
+# Typed columns of the Parquet and XLSX copies (every other column is text). Keyed by column name, so
+# a new table gets its types from the names it shares (``start``, ``end``). CSV cells stay as written.
+TYPES: dict[str, str] = {
+    "chars": "int", "start": "int", "end": "int", "n": "int", "ref_no": "int", "year": "int", "mentions": "int",
+    **{c: "int" for c in COUNT_COLUMNS},
+    "timepoint_months": "float", "value": "float", "value_high": "float", "ci_low": "float", "ci_high": "float",
+    "followup_months": "float", "ci_level": "float",
+    "resolved": "bool",
+}
+# Tables left out of the default workbook: ``mentions`` (about 300 rows a document) would make the
+# XLSX step cost more than the extraction itself (see README, "Batch runs, speed and memory").
+XLSX_LEFT_OUT = {"mentions"}
 
 
 def _span(norm, text: str, start: int, end: int) -> tuple[int, int, str]:
@@ -121,15 +131,3 @@ def to_frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
         extra = [c for c in frame.columns if c not in columns]
         frames[table] = frame[columns + extra].reset_index(drop=True)
     return frames
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: no half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -314,23 +314,23 @@ def test_seed_has_exactly_the_gold_mismatch_and_every_consistent_reason_names_a_
     assert consistent and all(r["reason"].startswith("ref ") and " names " in r["reason"] for r in consistent)
 
 
-def test_evaluate_scores_only_the_mismatch_rows(tmp_path):
+def _checks(tmp_path, predicted: str, gold_rows: str):
+    """A predicted and a gold citation_checks table, evaluated."""
     pred, gold = tmp_path / "pred", tmp_path / "gold"
     pred.mkdir(), gold.mkdir()
     header = "doc_id,marker,refs,suggested_refs,verdict\n"
-    (pred / "citation_checks.csv").write_text(header + "d,[1],1,,consistent\nd,[2],2,3,mismatch\n", encoding="utf-8")
-    (gold / "citation_checks.csv").write_text(header + "d,[2],2,3,mismatch\n", encoding="utf-8")
-    scores = evaluate(pred, gold).tables["citation_checks"].scores
+    (pred / "citation_checks.csv").write_text(header + predicted, encoding="utf-8")
+    (gold / "citation_checks.csv").write_text(header + gold_rows, encoding="utf-8")
+    return evaluate(pred, gold).tables["citation_checks"]
+
+
+def test_evaluate_scores_only_the_mismatch_rows(tmp_path):
+    scores = _checks(tmp_path, "d,[1],1,,consistent\nd,[2],2,3,mismatch\n", "d,[2],2,3,mismatch\n").scores
     assert (scores["tp"], scores["pred"], scores["gold"]) == (1, 1, 1)
 
 
 def test_evaluate_names_a_wrong_suggestion(tmp_path):
-    pred, gold = tmp_path / "pred", tmp_path / "gold"
-    pred.mkdir(), gold.mkdir()
-    header = "doc_id,marker,refs,suggested_refs,verdict\n"
-    (pred / "citation_checks.csv").write_text(header + "d,[2],2,4,mismatch\n", encoding="utf-8")
-    (gold / "citation_checks.csv").write_text(header + "d,[2],2,3,mismatch\n", encoding="utf-8")
-    errors = evaluate(pred, gold).tables["citation_checks"].errors
+    errors = _checks(tmp_path, "d,[2],2,4,mismatch\n", "d,[2],2,3,mismatch\n").errors
     assert [(e["kind"], e["cause"], e["key"]["suggested_refs"]) for e in errors] == [
         ("missed", "wrong suggestion", "3"), ("spurious", "wrong suggestion", "4")]
 

@@ -11,6 +11,7 @@ from pipeline.evaluating import evaluate
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "dxy_ifo_sarcoma"
 REAL = ROOT.parent / "shared" / "corpus-real"
+WRITTEN = ROOT.parent / "shared" / "corpus-written"
 
 
 @pytest.fixture(scope="module")
@@ -22,23 +23,34 @@ def corpus_report(tmp_path_factory):
 
 def test_seed_tables_equal_gold(corpus_report):
     report = evaluate(corpus_report, ROOT / "corpus" / "gold", docs=[SEED])
-    for table in ("drugs", "regimens", "references", "citations", "trials"):
+    for table in ("drugs", "regimens", "references", "citations", "trials", "outcomes"):
         assert report.tables[table].scores["f1"] == 1.0, (table, report.tables[table].errors)
     outcomes = report.tables["outcomes"]
-    assert outcomes.scores["f1"] >= 0.97, outcomes.errors
     for field in ("citation", "trial", "comparator_drugs"):
-        assert outcomes.fields[field] >= 0.9, (field, outcomes.fields)
+        assert outcomes.fields[field] >= 0.98, (field, outcomes.fields)
 
 
-def test_written_corpus_stays_above_its_floor(corpus_report):
+# Floors are the F1 reached when they were set, minus at most 0.02 (README, Accuracy; .ci/run gates the same).
+def test_bundled_corpus_stays_above_its_floor(corpus_report):
     report = evaluate(corpus_report, ROOT / "corpus" / "gold")
-    assert report.tables["references"].scores["f1"] >= 0.95
-    assert report.tables["citations"].scores["f1"] >= 0.95
-    assert report.tables["outcomes"].scores["f1"] >= 0.5
+    assert report.tables["references"].scores["f1"] == 1.0
+    assert report.tables["citations"].scores["f1"] == 1.0
+    assert report.tables["trials"].scores["f1"] >= 0.80
+    assert report.tables["outcomes"].scores["f1"] >= 0.89
+
+
+@pytest.mark.skipif(not (WRITTEN / "gold").is_dir(), reason="corpus-written is not on this machine")
+def test_corpus_written_above_its_floor(tmp_path):
+    run_batch(collect([WRITTEN / "articles"]), tmp_path)
+    report = evaluate(tmp_path, WRITTEN / "gold")
+    assert report.tables["outcomes"].scores["f1"] >= 0.84, report.tables["outcomes"].scores
+    assert report.tables["trials"].scores["f1"] >= 0.73, report.tables["trials"].scores
+    assert report.tables["references"].scores["f1"] == 1.0
+    assert report.tables["citations"].scores["f1"] == 1.0
 
 
 @pytest.mark.skipif(not (REAL / "gold").is_dir(), reason="corpus-real is not on this machine")
 def test_corpus_real_outcomes(tmp_path):
     run_batch(collect([REAL]), tmp_path)
     report = evaluate(tmp_path, REAL / "gold", tables=["outcomes"])
-    assert report.tables["outcomes"].scores["f1"] >= 0.8
+    assert report.tables["outcomes"].scores["f1"] >= 0.96

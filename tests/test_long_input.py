@@ -32,10 +32,14 @@ def _run(paths: list[Path], out: Path, *options: str) -> dict:
 def test_three_million_character_article_is_read_whole_with_bounded_memory(tmp_path):
     """Over three times spaCy's default max_length: ok, every result found, memory far below what a
     parser would need (spaCy warns of ~1 GB per 100,000 characters)."""
-    unit = (FILLER + "\n\n") * 40 + RESULT + "\n\n"
-    copies = 3_000_000 // len(unit) + 1
+    filler = (FILLER + "\n\n") * 40
+    copies = 3_000_000 // (len(filler) + len(RESULT) + 2) + 1
+    # every copy reports numbers of its own: a number stated twice is one row (SCHEMA: rows are a set)
+    results = [RESULT.replace("9.5", f"{10 + i / 100:.2f}").replace("5.1", f"{5 + i / 1000:.3f}")
+               .replace("0.55", f"{0.3 + i / 10000:.4f}") for i in range(copies)]
     path = tmp_path / "long.txt"
-    path.write_text("某药治疗晚期胃癌的III期研究\n\n" + unit * copies, encoding="utf-8")
+    path.write_text("某药治疗晚期胃癌的III期研究\n\n" + "".join(filler + r + "\n\n" for r in results),
+                    encoding="utf-8")
     row = _run([path], tmp_path / "out")
     assert row["status"] == "ok" and int(row["chars"]) > 3_000_000
     assert int(row["n_outcomes"]) == 3 * copies  # two medians and the HR of every result

@@ -75,7 +75,7 @@ def test_tutorial_rule_passes_rules_check(tmp_path):
 
 
 def test_tutorial_wrong_not_example_fails_rules_check(tmp_path):
-    right, wrong = _blocks("yaml")
+    right, wrong = _blocks("yaml")[:2]
     assert right != wrong and "not: [" in wrong
     rules = _rules_with(tmp_path, "rules", wrong)
     result = runner.invoke(app, ["rules", "check", "--rules", str(rules)])

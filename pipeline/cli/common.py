@@ -29,10 +29,15 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def folder_or_exit(path: Path, option: str = "-o") -> Path:
-    """An output folder: created if missing; a file of that name is a user error, not a traceback."""
+def not_a_file_or_exit(path: Path, option: str = "-o") -> None:
+    """An output folder named by the user must not be a file: one clear line instead of a traceback."""
     if path.exists() and not path.is_dir():
         fail(f"{path}: {option} must be a folder, but it is a file")
+
+
+def folder_or_exit(path: Path, option: str = "-o") -> Path:
+    """An output folder: created if missing; a file of that name is a user error, not a traceback."""
+    not_a_file_or_exit(path, option)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -23,6 +23,7 @@ REUSED = {"link.group-reuse", "link.alias-reuse"}  # a label defined before is n
 DEFINING_CUES = {"ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
 STUDY_CUES = {"TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N"}
 REF_WINDOW = 3
+COMPONENT_GAP = 6  # 化疗方案为: characters from 化疗 to the regimen that spells it out
 
 
 class ArmFinder:
@@ -54,37 +55,40 @@ class ArmFinder:
         return self.text[i:j], j
 
     def _definitions(self, sentence: Sentence, treatments: list[Treatment], arms: list[Treatment]) -> list[Treatment]:
+        """Labels defined here: each names what was written since the previous arm (or 或)."""
         out, boundary = [], sentence.start
-        cues = sentence.labelled("ALIAS_CUE", "ARM_LABEL", "OR")
-        for cue in cues:
+        for cue in sentence.labelled("ALIAS_CUE", "ARM_LABEL", "OR"):
             if cue.label == "OR":
-                if not any(t.start <= cue.start < t.end for t in treatments):
-                    boundary = max(boundary, cue.end)
+                inside = any(t.start <= cue.start < t.end for t in treatments)
+                boundary = boundary if inside else max(boundary, cue.end)
                 continue
-            name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
             if cue.label == "ALIAS_CUE" and _named_list(sentence, cue, arms):
                 continue  # 下称试验组与对照组: names for the arms in order (design_arms)
-            covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
-            named = self._label_before(sentence, cue, out)
-            if name and not covered and named is not None:
-                # 标准治疗组（下称SOC组）, Pola-R-CHP组，以下简称Pola组: a second name of the same arm
-                arm = replace(named, start=cue.start, end=end, text=name, label=name,
-                              rules=sorted(set(named.rules) | {cue.rule, "link.label-alias"}))
-                self.aliases[name] = self.builder.groups[name] = arm
+            arm = self._defined_arm(sentence, cue, treatments, boundary, out)
+            if arm is not None:
+                self.aliases[arm.label] = self.builder.groups[arm.label] = arm
                 out.append(arm)
-                boundary = end
-                continue
-            if not name or not covered:
-                continue
-            drugs = tuple(sorted({d for t in covered for d in t.drugs}))
-            arm = Treatment(covered[0].start, end, name, drugs, label=name, parts=tuple(t.drugs for t in covered),
-                            specific=any(t.specific for t in covered), definition=self.text[covered[0].start:cue.start],
-                            rules=sorted({r for t in covered for r in t.rules} | {cue.rule, "link.label-definition"}))
-            self.aliases[name] = arm
-            self.builder.groups[name] = arm
-            out.append(arm)
-            boundary = end
+                boundary = arm.end
         return out
+
+    def _defined_arm(self, sentence: Sentence, cue, treatments: list[Treatment], boundary: int,
+                     defined: list[Treatment]) -> Treatment | None:
+        name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
+        covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
+        named = self._label_before(sentence, cue, defined)
+        known = self.builder.groups.get(name)
+        if name and not covered and named is None and known is not None:  # 6.3个月（A组）: a label used again
+            return replace(known, start=cue.start, end=cue.end, text=name, definition="",
+                           rules=sorted(set(known.rules) | {"link.group-reuse"}))
+        if not name or not (covered or named):
+            return None
+        if not covered:  # 标准治疗组（下称SOC组）, Pola-R-CHP组，以下简称Pola组: a second name of one arm
+            return replace(named, start=cue.start, end=end, text=name, label=name,
+                           rules=sorted(set(named.rules) | {cue.rule, "link.label-alias"}))
+        drugs = tuple(sorted({d for t in covered for d in t.drugs}))
+        return Treatment(covered[0].start, end, name, drugs, label=name, parts=tuple(t.drugs for t in covered),
+                         specific=any(t.specific for t in covered), definition=self.text[covered[0].start:cue.start],
+                         rules=sorted({r for t in covered for r in t.rules} | {cue.rule, "link.label-definition"}))
 
     def _label_before(self, sentence: Sentence, cue, defined: list[Treatment]) -> Treatment | None:
         """The label written right before a naming cue: one just defined, or a group label."""
@@ -154,8 +158,8 @@ def is_prior(sentence: Sentence, arm: Treatment) -> bool:
     for cue in sentence.labelled("PRIOR"):
         if sentence.clause_of(cue.start) == clause and (cue.end <= arm.start or 0 <= cue.start - arm.end <= 4):
             return True
-    # 一线化疗失败: a relapsed setting right after the treatment (三线患者随机分入X组 is no prior therapy)
-    return any(m.norm == "relapsed/refractory" and 0 <= m.start - arm.end <= 4 for m in sentence.labelled("SETTING"))
+    # 一线化疗失败: a relapsed setting right after the treatment (not 三线患者随机分入X组, not X的复发患者)
+    return any(m.norm == "relapsed/refractory" and m.start == arm.end for m in sentence.labelled("SETTING"))
 
 
 def _named_list(sentence: Sentence, cue, arms: list[Treatment] | None = None) -> list:
@@ -186,9 +190,11 @@ def _apply_named_lists(sentence: Sentence, arms: list[Treatment]) -> list[Treatm
     return arms
 
 
-def defined_labels(arms: list[Treatment]) -> list[Treatment]:
-    """Labels this sentence gives drugs to (not labels used again, not a treatment with 组 after it)."""
-    return [a for a in arms if a.label and a.drugs and a.definition and not REUSED & set(a.rules)]
+def defined_labels(arms: list[Treatment], in_sentence: bool = True) -> list[Treatment]:
+    """Labels given drugs here, not labels used again; ``in_sentence``: by a definition
+    (bracket, verb, alias), not a treatment with 组 after it."""
+    return [a for a in arms if a.label and a.drugs and (a.definition or not in_sentence)
+            and not REUSED & set(a.rules)]
 
 
 def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int = 0) -> list[Arm]:
@@ -197,46 +203,82 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
     Once a study has its arms (``known``), only randomisation or label definitions re-set them:
     a sentence of components or schedules (``化疗为A或B``, ``随后以X或安慰剂维持``) does not.
     """
-    arms = _apply_named_lists(sentence, arms)
+    distinct = _distinct(_candidates(sentence, _apply_named_lists(sentence, arms)))
+    defined = defined_labels(distinct, in_sentence=False)
+    if len(distinct) < 2 or not _is_design(sentence, len(defined), known):
+        return []
+    if len(defined) >= 2:  # 研究组/常规组 defined: a bare 诱导化疗 beside them is not a third arm
+        distinct = [a for a in distinct if a.label or a.specific]
+    return [_with_role(sentence, a, text) for a in _placebo_add_on(distinct)]
+
+
+def _design_part_end(sentence: Sentence) -> int:
+    """Where a sentence turns to results (a number after an endpoint, 结果显示, 中位随访)."""
     endpoints = sentence.labelled("ENDPOINT")
     results = [m.start for m in sentence.labelled("VALUE", "HR", "NR")
                if endpoints and endpoints[0].start < m.start]
     results += [m.start for m in sentence.labelled("RESULT_CUE", "FOLLOWUP")]
-    until = min(results, default=sentence.end)  # a design and its results in one sentence
-    candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and not is_prior(sentence, a)
-                  and a.start < until]
+    return min(results, default=sentence.end)
+
+
+def _candidates(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
+    """Arm mentions of the design part; after a comparison cue, only what is compared."""
+    until = _design_part_end(sentence)
+    candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and a.start < until
+                  and not is_prior(sentence, a) and not _is_component(sentence, a)]
     cues = [m.end for m in sentence.labelled("VS", "DESIGN") if m.label == "VS" or m.norm == "randomized"]
     after = [a for a in candidates if cues and a.start >= cues[0]]
-    if len(after) >= 2:
-        candidates = after  # 斯鲁利单抗是PD-1抑制剂，…对比X及Y: the arms are what is compared
+    return after if len(after) >= 2 else candidates  # 斯鲁利单抗是PD-1抑制剂，…对比X及Y
+
+
+def _is_component(sentence: Sentence, a: Treatment) -> bool:
+    """``化疗为依托泊苷+卡铂``, ``HZ-310是曲妥珠单抗的生物类似药``: what defines a part of an arm is no arm."""
+    if any(d.start <= a.start and a.end <= d.end for d in sentence.labelled("DEFINITION")):
+        return True
+    if a.drugs == ("chemotherapy",) and not a.label and any(0 <= v.start - a.end <= 2
+                                                             for v in sentence.labelled("DEFINE_VERB")):
+        return True  # the 化疗 of 化疗为X
+    chemo = [m for m in sentence.labelled("DRUG") if m.norm == "chemotherapy" and m.end <= a.start]
+    verbs = [v for v in sentence.labelled("DEFINE_VERB") if v.end <= a.start]
+    return bool(chemo and verbs) and chemo[-1].end <= verbs[-1].start and a.start - chemo[-1].end <= COMPONENT_GAP
+
+
+def _named_by_label(a: Treatment, labelled: list[Treatment]) -> bool:
+    """The treatment a label stands for (bracketed, or named before it): the label is the arm."""
+    return not a.label and any(a.key == b.key or set(a.drugs) - {"chemotherapy"} < set(b.drugs) for b in labelled)
+
+
+def _distinct(candidates: list[Treatment]) -> list[Treatment]:
+    """One mention per arm; a label written twice keeps the mention that defines it."""
     labelled = [a for a in candidates if a.label and a.drugs]
     distinct: list[Treatment] = []
     for a in candidates:
-        if not a.label and any(a.key == b.key or (set(a.drugs) - {"chemotherapy"} < set(b.drugs)) for b in labelled):
-            continue  # the treatment a label stands for (bracketed, or named before it): the label is the arm
-        same = next((i for i, b in enumerate(distinct) if a.label and a.label == b.label), None)
+        if _named_by_label(a, labelled):
+            continue
+        same = next((i for i, b in enumerate(distinct)
+                     if (a.label and a.label == b.label) or (a.text == b.text and a.key == b.key)), None)
         if same is None:
             distinct.append(a)
         elif a.drugs and not distinct[same].drugs:
             distinct[same] = a  # 分为对照组和观察组，对照组给予X: the label as defined
+    return distinct
+
+
+def _is_design(sentence: Sentence, defined: int, known: int) -> bool:
+    """Randomisation or label definitions set arms; 或/vs/a reference arm only while arms are unknown."""
     labels = {m.label for m in sentence.mentions}
     randomized = any(m.norm == "randomized" for m in sentence.labelled("DESIGN"))
-    defined = [a for a in distinct if a.label and a.drugs and not REUSED & set(a.rules)]
-    strong = randomized or bool(labels & DEFINING_CUES) or len(defined) >= 2
-    if len(distinct) < 2 or not (strong or (known < 2 and labels & DESIGN_CUES)):
-        return []
-    if len(defined) >= 2:  # 研究组/常规组 defined: a bare 诱导化疗 beside them is not a third arm
-        distinct = [a for a in distinct if a.label or a.specific]
-    distinct = _placebo_add_on(distinct)
-    out = []
-    for a in distinct:
-        arm = arm_of(a)
-        if is_reference(sentence, a, text):
-            arm.role = arm.role or "control"
-        elif "placebo" in a.drugs:
-            arm.role = arm.role or "placebo"
-        out.append(arm)
-    return out
+    strong = randomized or bool(labels & DEFINING_CUES) or defined >= 2
+    return strong or (known < 2 and bool(labels & DESIGN_CUES))
+
+
+def _with_role(sentence: Sentence, a: Treatment, text: str) -> Arm:
+    arm = arm_of(a)
+    if is_reference(sentence, a, text):
+        arm.role = arm.role or "control"
+    elif "placebo" in a.drugs:
+        arm.role = arm.role or "placebo"
+    return arm
 
 
 def _placebo_add_on(arms: list[Treatment]) -> list[Treatment]:

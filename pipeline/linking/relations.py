@@ -29,6 +29,7 @@ class Relation:
     action: str
     priority: int
     max_gap: int
+    stops: frozenset[str]
     labels: frozenset[str]
     compiled: regex.Pattern
 
@@ -83,7 +84,8 @@ def compile_relations(rules: RuleSet) -> list[Relation]:
         except ValueError as exc:
             problems.append(f"{rules.sources.get(f'relations:{rule.id}:{rule.line}', '?')}: {rule.id}: {exc}")
             continue
-        out.append(Relation(rule.id, rule.action, rule.priority, rule.max_gap, labels, compiled))
+        out.append(Relation(rule.id, rule.action, rule.priority, rule.max_gap, frozenset(rule.stops), labels,
+                            compiled))
     if problems:
         raise RuleError(problems)
     return sorted(out, key=lambda r: -r.priority)
@@ -100,11 +102,16 @@ def _slots(m: regex.Match, offsets: dict[int, int], items: list[Item]) -> dict[s
     return slots
 
 
-def _gaps_ok(items: list[Item], first: int, last: int, max_gap: int) -> bool:
-    return all(items[i + 1].start - items[i].end <= max_gap for i in range(first, last))
+def _gaps_ok(text: str, items: list[Item], first: int, last: int, relation: Relation) -> bool:
+    """Window sizes and terminators: no gap longer than max_gap, no stop character inside one."""
+    for i in range(first, last):
+        gap = text[items[i].end:items[i + 1].start]
+        if len(gap) > relation.max_gap or relation.stops & set(gap):
+            return False
+    return True
 
 
-def match_all(relations: list[Relation], items: list[Item]) -> list[Match]:
+def match_all(relations: list[Relation], items: list[Item], source: str) -> list[Match]:
     """Run every relation over the items; each number goes to the first relation that takes it."""
     labels = [item.label for item in items]
     found: list[Match] = []
@@ -116,7 +123,7 @@ def match_all(relations: list[Relation], items: list[Item]) -> list[Match]:
             if m is None:
                 break
             first, last = offsets[m.start()], offsets[_last_token(text, m.end())]
-            if not _gaps_ok(items, first, last, relation.max_gap):
+            if not _gaps_ok(source, items, first, last, relation):
                 position = text.index(" ", m.start()) + 1
                 continue
             slots = _slots(m, offsets, items)

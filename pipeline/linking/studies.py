@@ -61,6 +61,9 @@ class Study:
     current: Treatment | None = None     # the treatment of a study known only by its numbers
     design_sentence: Sentence | None = None
     rows: int = 0
+    trial: str = ""
+    endpoint: Mention | None = None     # the last endpoint named: an HR of the next sentence is its ratio
+    cited: set[str] = field(default_factory=set)   # reference numbers its sentences cite
     settled: bool = True                 # 化疗 in the arms is expanded, or known to be a choice
 
     def mentions(self, *labels: str) -> list[Mention]:
@@ -70,10 +73,12 @@ class Study:
         found = self.mentions(label)
         return found[0] if found else None
 
-    @property
-    def trial(self) -> str:
-        m = self.first("TRIAL")
-        return m.norm if m else ""
+    def add(self, sentence: Sentence) -> None:
+        """A sentence of the study: its trial name (the first given) and citations are kept at hand."""
+        self.sentences.append(sentence)
+        names = sentence.labelled("TRIAL")
+        self.trial = self.trial or (names[0].norm if names else "")
+        self.cited.update(r for m in sentence.labelled("CITE") for r in m.norm.split(";"))
 
     def ordered(self, count: int | None = None) -> list[Arm]:
         """The arms ``count`` unnamed numbers are laid over (``两组…分别为``).

@@ -18,6 +18,7 @@ from ..recognizing import Mention
 from .text import Sentence
 from .words import Words
 
+RANDOMISED_GAP = 4  # 随机接受X或Y: characters from 随机 to the first of the drugs it randomises between
 AGENT_LABELS = {"DRUG", "REGIMEN"}
 CONNECTOR_CHARS = {"+", "/"}
 
@@ -54,17 +55,25 @@ SEPARATING = {"GROUP", "ARM_LABEL", "ALIAS_CUE", "OR", "VS"}  # a bracket naming
 ASIDE = regex.compile(r"[(（][^()（）]*[)）]")
 
 
+def _without_asides(text: str, start: int, gap: list[Mention]) -> tuple[str, list[Mention]]:
+    """The gap with bracketed asides blanked out, and the mentions left outside them."""
+    asides = [(start + m.start(), start + m.end()) for m in ASIDE.finditer(text)]
+    asides = [(a, b) for a, b in asides if not any(a <= m.start and m.end <= b and m.label in SEPARATING for m in gap)]
+    for a, b in reversed(asides):
+        text = text[:a - start] + " " + text[b - start:]
+    return text, [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
+
+
+def _repeats(run: list[Mention], m: Mention) -> bool:
+    return any(a.norm == m.norm for a in run)
+
+
 def _gap_kind(text: str, start: int, gap: list[Mention]) -> str | None:
     """Classify what stands between two agents: a connector, an 'or', an 'and', or nothing joinable.
 
     A bracketed aside (``卡铂（AUC 5）+培美曲塞``, ``纳武利尤单抗（O药）3 mg/kg联合``) is skipped.
     """
-    asides = [(start + m.start(), start + m.end()) for m in ASIDE.finditer(text)]
-    asides = [(a, b) for a, b in asides if not any(a <= m.start and m.end <= b and m.label in SEPARATING for m in gap)]
-    gap = [m for m in gap if not any(a <= m.start and m.end <= b for a, b in asides)]
-    rest = text
-    for a, b in reversed(asides):
-        rest = rest[:a - start] + " " + rest[b - start:]
+    rest, gap = _without_asides(text, start, gap)
     for m in gap:
         rest = rest.replace(m.text, " ", 1)
     rest = rest.strip()
@@ -113,9 +122,11 @@ class TreatmentBuilder:
                 continue
             if current:
                 kind = _gap_kind(self.text[current[-1].end:m.start], current[-1].end, pending)
-                if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)):
-                    kind = None
-                if kind == "or" and not self._same_class(current[-1], m):
+                if kind == "and" and ("combine" not in joins or self._starts_combination(sentence, m)
+                                      or _repeats(current, m)):
+                    kind = None  # 比较安罗替尼联合多西他赛与多西他赛单药: the drug again starts the other arm
+                if kind == "or" and (not self._same_class(current[-1], m) or self._randomised(sentence, joins, current[0])
+                                     and not self._bracketed_at(sentence, m.start)):
                     kind = None
                 if kind is None:
                     runs.append(self._make(current, joins, sentence))
@@ -141,6 +152,17 @@ class TreatmentBuilder:
         """``A联合B及C联合D``: the agent after 及 opens a second treatment."""
         after = [x for x in sentence.mentions if x.start >= m.end]
         return bool(after) and after[0].label == "COMBINE"
+
+    def _bracketed_at(self, sentence: Sentence, offset: int) -> bool:
+        """``两组均联合NSAI（阿那曲唑或来曲唑）``: an alternative spelled out in brackets is a class."""
+        before = self.text[sentence.start:offset]
+        return before.count("(") + before.count("（") > before.count(")") + before.count("）")
+
+    @staticmethod
+    def _randomised(sentence: Sentence, joins: list[str], m: Mention) -> bool:
+        """``随机接受阿昔替尼或舒尼替尼``: two single drugs a study randomises between are its arms, not a class."""
+        return "combine" not in joins and any(d.norm == "randomized" and 0 <= m.start - d.end <= RANDOMISED_GAP
+                                              for d in sentence.labelled("DESIGN"))
 
     def _same_class(self, a: Mention, b: Mention) -> bool:
         return a.label == b.label == "DRUG" and a.data.get("class") == b.data.get("class") \

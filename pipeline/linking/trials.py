@@ -67,27 +67,32 @@ def common_disease(found: list[Mention]) -> str:
     return names[0]
 
 
+def _arms(study: Study, rows: list[Outcome]) -> list[str]:
+    """The record's arms (identical arms kept, an arm with no drug an empty member), else the rows'."""
+    keys = [a.key for a in study.arms]
+    if keys and any(r.drugs and r.drugs in keys for r in rows):
+        return sorted(keys)
+    found = {r.drugs for r in rows if r.drugs} | {r.comparator_drugs for r in rows if r.comparator_drugs}
+    return sorted(found | {"" for r in rows if r.arm and not r.drugs and r.measure != "hr"})
+
+
+def _reports_a_study(study: Study, with_drugs: list[Outcome], citation: str) -> bool:
+    """经化疗…5年生存率可达60%: a background figure of a generic treatment is no study."""
+    cued = bool(study.mentions(*STUDY_CUES)) or len(study.arms) >= 2
+    return cued or bool(citation and any(set(r.drugs.split("+")) - GENERIC for r in with_drugs))
+
+
 def trial_of(study: Study, rows: list[Outcome], citation: str, title_venue: str, words: Words) -> Trial | None:
     """A study whose numbers belong to drug treatments reports a trial; its arms are the record's."""
     with_drugs = [r for r in rows if r.drugs]
-    if not with_drugs:
+    if not with_drugs or not _reports_a_study(study, with_drugs, citation):
         return None
-    keys = [a.key for a in study.arms]
-    if keys and any(r.drugs in keys for r in with_drugs):
-        arms = sorted(keys)
-    else:
-        found = {r.drugs for r in with_drugs} | {r.comparator_drugs for r in rows if r.comparator_drugs}
-        arms = sorted(found | {"" for r in rows if r.arm and not r.drugs and r.measure != "hr"})
-    cued = bool(study.mentions(*STUDY_CUES)) or len(study.arms) >= 2
-    specific = any(set(r.drugs.split("+")) - GENERIC for r in with_drugs)
-    if not cued and not (citation and specific):
-        return None  # 经化疗…5年生存率可达60%: a background figure, not a study
     settings = sorted({m.norm for m in study.mentions("SETTING")})
     n = study.first("N")
     return Trial(trial=study.trial, phase=phase_of(study.first("PHASE")),
                  design=";".join(sorted({m.norm for m in study.mentions("DESIGN")})),
                  n=n.norm if n else "", disease=with_drugs[0].disease, setting=";".join(settings),
-                 arms="|".join(arms), followup_months=followup_of(study.first("FOLLOWUP"), words),
+                 arms="|".join(_arms(study, rows)), followup_months=followup_of(study.first("FOLLOWUP"), words),
                  venue=venue_of(study.first("VENUE")) or title_venue, citation=citation,
                  rules=sorted({rule for r in rows for rule in r.rules}))
 

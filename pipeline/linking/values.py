@@ -26,10 +26,11 @@ def landmark_months(m: Mention, words: Words) -> str:
 class Reader:
     """Reads the numbers of one sentence; remembers landmarks stated once for a list of values."""
 
-    def __init__(self, text: str, sentence: Sentence, words: Words):
+    def __init__(self, text: str, sentence: Sentence, words: Words, carried: Mention | None = None):
         self.text = text
         self.s = sentence
         self.words = words
+        self.carried = carried
         self.landmark_by_code: dict[str, str] = {}
 
     # --- what kind of number ---------------------------------------------------------
@@ -52,7 +53,8 @@ class Reader:
             return "median"
         return "rate" if unit == "%" else "median"
 
-    def admits(self, code: str, measure: str, m: Mention) -> bool:
+    def admits(self, code: str, measure: str) -> bool:
+        """endpoints.yaml says which numbers an endpoint takes (a landmark is a rate at a time point)."""
         allowed = self.words.measures.get(code, frozenset())
         wanted = {"rate": {"rate", "landmark"}, "or": {"hr"}}.get(measure, {measure})
         return bool(allowed & wanted)
@@ -60,28 +62,66 @@ class Reader:
     # --- endpoint ---------------------------------------------------------------------
     def endpoint_for(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
         """The endpoint a number belongs to, and the rule that found it."""
-        s = self.s
-        de = any(m.label == "DE" and value.end <= m.start <= value.end + 2 for m in s.mentions)
-        following = [m for m in s.mentions if m.label in {"ENDPOINT", "VALUE"} and value.end <= m.start
-                     and s.clause_of(m.start) == s.clause_of(value.start)]
-        if following and following[0].label == "ENDPOINT" and de \
-                and following[0].start - value.end <= 10 and self.admits(following[0].norm, measure, value):
-            return following[0], "link.value-of-endpoint"
-        if any(m.label == "LANDMARK" and 0 <= value.start - m.end <= 2 for m in s.mentions):
-            ahead = [m for m in s.mentions if m.label == "ENDPOINT" and m.start > value.end
-                     and s.clause_of(m.start) == s.clause_of(value.end)]
-            if ahead and self.admits(ahead[0].norm, measure, value):
-                return ahead[0], "link.landmark-values-then-endpoint"
-        blockers = [m.end for m in s.mentions if m.label in {"NOT_ENDPOINT", "CONTRAST"} and m.end <= value.start]
-        for m in reversed([m for m in s.mentions if m.label == "ENDPOINT" and m.end <= value.start]):
+        for finder in (self._endpoint_after, self._landmark_endpoint, self._endpoint_before, self._hazard,
+                       self._carried):
+            found, rule = finder(value, measure)
+            if found is not None or rule == "blocked":
+                return found, rule
+        return None, ""
+
+    def _same_clause(self, a: int, b: int) -> bool:
+        return self.s.clause_of(a) == self.s.clause_of(b)
+
+    def _endpoint_after(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """接近60%的客观缓解率: a number, 的, then its endpoint."""
+        de = any(m.label == "DE" and value.end <= m.start <= value.end + 2 for m in self.s.mentions)
+        following = [m for m in self.s.mentions if m.label in {"ENDPOINT", "VALUE"} and value.end <= m.start
+                     and self._same_clause(m.start, value.start)]
+        first = following[0] if following else None
+        if de and first is not None and first.label == "ENDPOINT" and first.start - value.end <= 10 \
+                and self.admits(first.norm, measure):
+            return first, "link.value-of-endpoint"
+        return None, ""
+
+    def _landmark_endpoint(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """12个月(51.0% vs 40.0%)的OS率: time point and numbers first, the endpoint after them."""
+        if not any(m.label == "LANDMARK" and 0 <= value.start - m.end <= 2 for m in self.s.mentions):
+            return None, ""
+        ahead = [m for m in self.s.labelled("ENDPOINT") if m.start > value.end and self._same_clause(m.start, value.end)]
+        if ahead and self.admits(ahead[0].norm, measure):
+            return ahead[0], "link.landmark-values-then-endpoint"
+        return None, ""
+
+    def _endpoint_before(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """ORR为36%: the nearest fitting endpoint before the number, unless 但/局部复发率 stands between."""
+        blockers = [m.end for m in self.s.mentions if m.label in {"NOT_ENDPOINT", "CONTRAST"} and m.end <= value.start]
+        for m in reversed([m for m in self.s.labelled("ENDPOINT") if m.end <= value.start]):
             if blockers and max(blockers) > m.end:
-                return None, ""
-            if self.admits(m.norm, measure, value):
+                return None, "blocked"
+            if self.admits(m.norm, measure):
                 return m, "link.endpoint-before-value"
-        if measure in {"hr", "or"}:
-            hazard = [h for h in s.labelled("HAZARD") if h.end <= value.start]
-            if hazard:
-                return hazard[-1], "link.hazard-word"
+        return None, ""
+
+    def _hazard(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """死亡风险比0.63: the hazard word names the endpoint of a ratio."""
+        hazard = [h for h in self.s.labelled("HAZARD") if h.end <= value.start]
+        if measure in {"hr", "or"} and hazard:
+            return hazard[-1], "link.hazard-word"
+        return None, ""
+
+    def _median_range(self, m: Mention, endpoint: Mention) -> bool:
+        """中位OS约为8~10个月: a range is a median's only where 中位 (or mPFS) says so and no 范围 does."""
+        before = self.text[max(self.s.start, m.start - 6):m.start]
+        if any(w in before for w in self.words.spread):
+            return False
+        named = [x for x in self.s.labelled("MEDIAN") if endpoint.start - 4 <= x.start <= m.start]
+        return bool(named) or endpoint.text[:1] == "m"
+
+    def _carried(self, value: Mention, measure: str) -> tuple[Mention | None, str]:
+        """以C组为对照，A组的HR=0.61: a ratio with no endpoint of its own is the last one named."""
+        if measure in {"hr", "or"} and self.carried is not None and self.admits(self.carried.norm, measure) \
+                and not self.s.labelled("NOT_ENDPOINT"):  # 肝脏转移率…HR0.39 is the ratio of that rate
+            return self.carried, "link.endpoint-carried"
         return None, ""
 
     def landmark_for(self, endpoint: Mention, value: Mention, given: Mention | None = None) -> str:
@@ -121,8 +161,16 @@ class Reader:
         """降低了30%, 延长2个月: a difference between arms; 3年无远处转移生存率: a time of another measure."""
         if any(0 <= n.start - m.end <= 1 for n in self.s.labelled("NOT_ENDPOINT")):
             return True
-        return any(c.end <= m.start and self.text[c.end:m.start].strip() in self.words.value_gap
+        return any(c.end <= m.start and self._gap(c.end, m.start) in self.words.value_gap
                    for c in self.s.labelled("CHANGE"))
+
+    def _gap(self, start: int, end: int) -> str:
+        """The words between a change word and a number, endpoints and qualifiers left out (延长OS近16个月)."""
+        between = self.text[start:end]
+        for m in self.s.mentions:
+            if start <= m.start and m.end <= end and m.label in {"ENDPOINT", "QUALIFIER", "MEDIAN"}:
+                between = between.replace(m.text, "", 1)
+        return between.strip()
 
     # --- the row ------------------------------------------------------------------------
     def row(self, m: Mention, rule: str, endpoint: Mention | None = None,
@@ -133,7 +181,7 @@ class Reader:
         unit = self.unit(m)
         measure = self.measure_of(m, unit)
         how = "link.listed-endpoint"
-        if endpoint is None or not self.admits(endpoint.norm, measure, m):
+        if endpoint is None or not self.admits(endpoint.norm, measure):
             endpoint, how = self.endpoint_for(m, measure)
         if endpoint is None:
             return None
@@ -145,8 +193,8 @@ class Reader:
                       rules=sorted({rule, how, m.rule, endpoint.rule}))
         if measure == "rate" and endpoint.norm in self.words.landmark_codes:
             row.timepoint_months = self.landmark_for(endpoint, m, landmark)
-        if measure == "median" and row.value_high:
-            return None  # a spread of times (PFS 4~63月) is not a median
+        if measure == "median" and row.value_high and not self._median_range(m, endpoint):
+            return None  # PFS时间为4~63月, 范围4~63个月: a spread of individual values is not a row
         return row
 
 

@@ -21,6 +21,7 @@ class Words:
     regimen_suffix: tuple[str, ...] = ()
     measures: dict[str, frozenset[str]] = field(default_factory=dict)
     landmark_codes: frozenset[str] = frozenset()
+    spread: tuple[str, ...] = ()
     class_names: frozenset[str] = frozenset()
     chemo_classes: frozenset[str] = frozenset()
 
@@ -47,7 +48,7 @@ def words_from_rules(rules: RuleSet) -> Words:
 
     return Words(units=units, numerals=numerals, value_gap=frozenset(phrases("VALUE_GAP")) | {""},
                  landmark_gap="".join(phrases("LANDMARK_GAP")) + " ()",
-                 group_suffix=phrases("GROUP_SUFFIX"), regimen_suffix=phrases("REGIMEN_SUFFIX"),
+                 group_suffix=phrases("GROUP_SUFFIX"), spread=phrases("SPREAD"), regimen_suffix=phrases("REGIMEN_SUFFIX"),
                  measures={r.code: frozenset(r.measures) for r in rules.of("endpoints")},
                  landmark_codes=frozenset(r.code for r in rules.of("endpoints") if "landmark" in r.measures),
                  class_names=frozenset(r.name for r in rules.of("drugs") if r.type == "class"),
