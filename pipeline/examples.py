@@ -45,6 +45,12 @@ class Probe:
 
         return cues_from_entries([r.model_dump(by_alias=True) for r in self.rules.of("references")])
 
+    def rows(self, text: str) -> list[dict]:
+        """The outcome rows ``run`` writes for a text, with this folder's rules."""
+        from .extracting import extract_text
+
+        return extract_text(text, rules_dir=str(self.rules.directory))["outcomes"]
+
     def mentions(self, text: str) -> list:
         """Mentions of a sentence as ``run`` sees them: normalised, recognised, overlaps resolved."""
         from .normalizing import normalize
@@ -154,6 +160,56 @@ def run_reference(rule: Rule, probe: Probe) -> Iterator[Failure]:
         holds, expected, got = _reference_case(rule, example, probe)
         if holds is not should:
             yield Failure(example, expected if should else f"not {expected}", got)
+
+
+ROW = regex.compile(r"(?P<endpoint>[A-Z]+)\s+(?P<measure>median|rate|hr|or)(?:@(?P<months>[\d.]+))?\s+"
+                    r"(?P<value>NR|[\d.]+)\s*->\s*(?P<drugs>[^()]*?)\s*(?:\(cmp=(?P<cmp>[^)]*)\))?")
+
+
+def _decimal(text: str) -> str:
+    """9.0 and 9 are one number (SCHEMA: numbers match as decimals)."""
+    return f"{float(text):g}" if text else ""
+
+
+def parse_row(text: str) -> tuple[str, ...]:
+    """``OS hr 0.74 -> a+b (cmp=c)`` (value ``NR``: not reached) as a row key; ValueError names the form."""
+    m = ROW.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"cannot read row {text!r}: expected 'ENDPOINT measure[@months] value -> drugs (cmp=...)'")
+    value = "" if m["value"] == "NR" else _decimal(m["value"])
+    return (m["endpoint"], m["measure"], _decimal(m["months"] or ""), value, m["drugs"].strip(), (m["cmp"] or "").strip())
+
+
+def _row_key(row: dict) -> tuple[str, ...]:
+    value = "" if row.get("qualifier") == "NR" else _decimal(str(row.get("value") or ""))
+    return (row["endpoint"], row["measure"], _decimal(str(row.get("timepoint_months") or "")), value,
+            row.get("drugs") or "", row.get("comparator_drugs") or "")
+
+
+def _fired(rule: Rule, rows: list[dict]) -> bool:
+    return any(rule.id in (row.get("rule") or "").split(";") for row in rows)
+
+
+@runner("relations")
+def run_relation(rule: Rule, probe: Probe) -> Iterator[Failure]:
+    """An example must give every row it lists and be matched by the relation; a ``not:`` must not be."""
+    for example in rule.examples:
+        rows = probe.rows(example.text)
+        got = {_row_key(r) for r in rows}
+        shown = "; ".join(sorted(" ".join(k) for k in got)) or "no rows"
+        for text in example.rows:
+            try:
+                wanted = parse_row(text)
+            except ValueError as exc:
+                yield Failure(example.text, str(exc), "nothing")
+                continue
+            if wanted not in got:
+                yield Failure(example.text, text, shown)
+        if not _fired(rule, rows):
+            yield Failure(example.text, f"rows built by {rule.id}", shown)
+    for example in rule.not_:
+        if _fired(rule, probe.rows(example.text)):
+            yield Failure(example.text, f"no row built by {rule.id}", "a row built by it")
 
 
 def run_examples(rules: RuleSet, kinds: Iterable[str] | None = None) -> list[str]:

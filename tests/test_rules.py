@@ -272,3 +272,38 @@ def test_rules_reference_names_every_kind_key_and_label():
     for rule in BUNDLED.of("labels"):
         assert f"| `{rule.label}` |" in page
     assert "## Still Python-only" in page
+
+
+# --- relation examples: a sentence and the rows it must give ----------------------------------------
+
+RELATION = ("  - {{id: rel.zz, pattern: 'VALUE:values', action: single, priority: 100,\n"
+            "     examples: [{{text: '一项II期研究中，安罗替尼单药治疗的ORR为25%。', rows: ['{row}']}}],\n"
+            "     not: [{{text: '{near_miss}'}}]}}\n")
+
+
+@pytest.mark.parametrize("row,near_miss,message", [
+    ("ORR rate 26 -> anlotinib", "患者中位年龄为58岁。",
+     r'relations\.yaml:\d+: rel\.zz: example "一项II期研究中，安罗替尼单药治疗的ORR为25%。": '
+     r"expected ORR rate 26 -> anlotinib, got ORR rate  25 anlotinib "),
+    ("ORR rate 25 -> anlotinib", "ORR为30%。",
+     r'rel\.zz: example "ORR为30%。": expected no row built by rel\.zz, got a row built by it'),
+    ("ORR 25 -> anlotinib", "患者中位年龄为58岁。", r"expected cannot read row 'ORR 25 -> anlotinib'"),
+], ids=["wrong row", "near miss fires", "malformed row"])
+def test_a_wrong_relation_example_is_reported(rules_copy, row, near_miss, message):
+    _append(rules_copy, "relations.yaml", RELATION.format(row=row, near_miss=near_miss))
+    rules, problems = check_rules(rules_copy)
+    assert problems == []
+    failures = [f for f in run_examples(rules, ["relations"]) if ": rel.zz: " in f]  # it outranks the others
+    assert len(failures) == 1 and regex.search(message, failures[0]), failures
+
+
+@pytest.mark.parametrize("text,key", [
+    ("OS hr 0.74 -> a+b (cmp=c)", ("OS", "hr", "", "0.74", "a+b", "c")),
+    ("OS rate@12 72 -> x", ("OS", "rate", "12", "72", "x", "")),
+    ("OS median NR -> x", ("OS", "median", "", "", "x", "")),
+    ("PFS median 9.0 -> ", ("PFS", "median", "", "9", "", "")),
+])
+def test_relation_row_notation(text, key):
+    from pipeline.examples import parse_row
+
+    assert parse_row(text) == key
