@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..recognizing import Mention
 from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
 from .arms import ArmFinder, defined_labels, design_arms, is_prior, is_reference, single_arm
@@ -60,6 +61,7 @@ class Walk:
         self.heading: Sentence | None = None
         self.subject: Treatment | None = None
         self.closed = False
+        self.recoded: dict[str, Mention] = {}
 
     # --- which study a sentence belongs to ------------------------------------------------
     def _new(self) -> Study:
@@ -130,6 +132,7 @@ class Walk:
         self.closed = False
 
     def sentence(self, sentence: Sentence) -> None:
+        self._recode_endpoints(sentence)
         study = self.study_for(sentence)
         study.add(sentence)
         treatments = self.builder.treatments(sentence)
@@ -153,6 +156,16 @@ class Walk:
         specific = [a for a in given if a.specific]
         study.current = specific[-1] if specific else (study.current or (given[-1] if given else None))
         self.closed = bool(sentence.labelled("CITE"))
+
+    def _recode_endpoints(self, sentence: Sentence) -> None:
+        """总有效率=(CR+PR+SD)/总例数: the name an article defines as another endpoint means it there."""
+        for m in sentence.labelled("ENDPOINT"):
+            if m.data.get("term"):
+                self.recoded[m.data["term"]] = m
+        if any(m.text in self.recoded for m in sentence.labelled("ENDPOINT")):
+            sentence.mentions = [replace(m, norm=self.recoded[m.text].norm, rule=self.recoded[m.text].rule)
+                                 if m.label == "ENDPOINT" and m.text in self.recoded else m for m in sentence.mentions]
+            sentence._by_label = None
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
