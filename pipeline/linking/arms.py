@@ -23,7 +23,9 @@ REUSED = {"link.group-reuse", "link.alias-reuse"}  # a label defined before is n
 DEFINING_CUES = {"ALIAS_CUE", "ARM_LABEL", "ADD_ON"}
 STUDY_CUES = {"TRIAL", "STUDY_INTRO", "STUDY_BACK", "PHASE", "N"}
 REF_WINDOW = 3
-COMPONENT_GAP = 6  # 化疗方案为: characters from 化疗 to the regimen that spells it out
+BARE_LABELS = frozenset({"pattern.label-listed"})  # label rules that name an arm before its treatment is known
+COMPONENT_GAP = 6
+EACH_GAP = 3  # 均联合化疗, 均接受X: characters from 均 to the treatment every arm is given  # 化疗方案为: characters from 化疗 to the regimen that spells it out
 
 
 class ArmFinder:
@@ -34,6 +36,7 @@ class ArmFinder:
         self.words = words
         self.builder = builder
         self.aliases: dict[str, Treatment] = {}
+        self.bare_labels = BARE_LABELS
 
     def find(self, sentence: Sentence, treatments: list[Treatment]) -> list[Treatment]:
         """Arm mentions in text order: treatments, group labels, aliases defined here or before."""
@@ -80,6 +83,8 @@ class ArmFinder:
         if name and not covered and named is None and known is not None:  # 6.3个月（A组）: a label used again
             return replace(known, start=cue.start, end=cue.end, text=name, definition="",
                            rules=sorted(set(known.rules) | {"link.group-reuse"}))
+        if name and not covered and named is None and cue.rule in self.bare_labels:  # 随机分入短程组与长程组
+            return Treatment(cue.start, cue.end, name, (), label=name, specific=False, rules=[cue.rule])
         if not name or not (covered or named):
             return None
         if not covered:  # 标准治疗组（下称SOC组）, Pola-R-CHP组，以下简称Pola组: a second name of one arm
@@ -203,7 +208,12 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
     Once a study has its arms (``known``), only randomisation or label definitions re-set them:
     a sentence of components or schedules (``化疗为A或B``, ``随后以X或安慰剂维持``) does not.
     """
-    distinct = _distinct(_candidates(sentence, _apply_named_lists(sentence, arms)))
+    candidates = _candidates(sentence, _apply_named_lists(sentence, arms))
+    shared = [a for a in candidates if _given_to_all(sentence, a)]
+    distinct = _distinct([a for a in candidates if a not in shared])
+    distinct = [replace(a, drugs=tuple(sorted({*a.drugs, *(d for s in shared for d in s.drugs)})),
+                        specific=a.specific or any(s.specific for s in shared),
+                        rules=sorted(set(a.rules) | {"link.given-to-all"})) for a in distinct] if shared else distinct
     defined = defined_labels(distinct, in_sentence=False)
     if len(distinct) < 2 or not _is_design(sentence, len(defined), known):
         return []
@@ -229,6 +239,11 @@ def _candidates(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
     cues = [m.end for m in sentence.labelled("VS", "DESIGN") if m.label == "VS" or m.norm == "randomized"]
     after = [a for a in candidates if cues and a.start >= cues[0]]
     return after if len(after) >= 2 else candidates  # 斯鲁利单抗是PD-1抑制剂，…对比X及Y
+
+
+def _given_to_all(sentence: Sentence, a: Treatment) -> bool:
+    """``方案均为表柔比星+环磷酰胺``, ``两组均联合化疗``: a treatment every arm is given."""
+    return not a.label and any(0 <= a.start - e.end <= EACH_GAP for e in sentence.labelled("EACH"))
 
 
 def _is_component(sentence: Sentence, a: Treatment) -> bool:
