@@ -16,6 +16,7 @@ from ..records import Citation, Linked, Outcome, Regimen
 from .actions import ACTIONS, Scene
 from .arms import ArmFinder, defined_labels, design_arms, is_prior, is_reference, single_arm
 from .backbone import later_backbone, with_backbone
+from .grids import cells, header, is_table_line, next_arm, row_outcomes
 from .relations import Item, Relation, compile_relations, match_all, vocabulary
 from .studies import Study, arm_of
 from .text import Block, DocView, Sentence
@@ -62,6 +63,7 @@ class Walk:
         self.subject: Treatment | None = None
         self.closed = False
         self.recoded: dict[str, Mention] = {}
+        self.grid: dict = {}
 
     # --- which study a sentence belongs to ------------------------------------------------
     def _new(self) -> Study:
@@ -133,6 +135,11 @@ class Walk:
 
     def sentence(self, sentence: Sentence) -> None:
         self._recode_endpoints(sentence)
+        line = self.view.text[sentence.start:sentence.end]
+        if is_table_line(line):
+            self._table_line(sentence, line)
+            return
+        self.grid = {}
         study = self.study_for(sentence)
         study.add(sentence)
         treatments = self.builder.treatments(sentence)
@@ -156,6 +163,22 @@ class Walk:
         specific = [a for a in given if a.specific]
         study.current = specific[-1] if specific else (study.current or (given[-1] if given else None))
         self.closed = bool(sentence.labelled("CITE"))
+
+    def _table_line(self, sentence: Sentence, line: str) -> None:
+        """A plain-text table: its header sets the columns; each row gives a row per cell number."""
+        spans = cells(line, sentence.start)
+        columns = header(sentence, spans, self.view.text, self.words.units)
+        if columns or not self.grid:
+            self.grid = columns
+            return
+        study = self.study_for(sentence)
+        study.add(sentence)
+        treatments = self.builder.treatments(sentence)  # a summary table names no new regimen
+        scene = self._scene(sentence, self.finder.find(sentence, treatments), study)
+        found = row_outcomes(scene, spans, self.grid, self.view.text,
+                             lambda: next_arm(self.view, sentence, self.words, spans))
+        attach_statistics(sentence, found)
+        self._keep([row for row, _ in found], scene, sentence, study)
 
     def _recode_endpoints(self, sentence: Sentence) -> None:
         """总有效率=(CR+PR+SD)/总例数: the name an article defines as another endpoint means it there."""
@@ -323,7 +346,7 @@ def link(view: DocView, words: Words, relations: list[Relation]) -> tuple[Linked
     walk = Walk(view, words, relations)
     walk.subject = _title_subject(view, TreatmentBuilder(view.text, words))
     for sentence in view.sentences:
-        if view.blocks[sentence.block].kind == BODY:
+        if view.blocks[sentence.block].kind == BODY or is_table_line(view.text[sentence.start:sentence.end]):
             walk.sentence(sentence)
         else:
             walk.heading_line(sentence)
