@@ -237,6 +237,16 @@ class Walk:
             study.rows += 1
         self.seen |= here | later
 
+    def _arm_regimens(self, named: list[Regimen]) -> list[Regimen]:
+        """What each arm of a reported study received is a regimen too (化疗 expanded as the study fixed it)."""
+        seen, out = {r.drugs for r in named}, []
+        for study in self.studies:
+            for arm in study.arms if study.rows else ():
+                if len(arm.drugs) > 1 and arm.key not in seen:
+                    seen.add(arm.key)
+                    out.append(Regimen(arm.text, arm.key, rules=arm.rules + ["link.arm-regimen"]))
+        return out
+
     # --- the document ---------------------------------------------------------------------
     def finish(self) -> Linked:
         linked = Linked()
@@ -260,7 +270,8 @@ class Walk:
                 trials += [trial] if trial else []
             linked.outcomes.extend(rows)
         linked.trials = merge_trials(trials)
-        linked.regimens = _regimen_rows(self.treatments)
+        regimens = _regimen_rows(self.treatments)
+        linked.regimens = regimens + self._arm_regimens(regimens)
         for s in self.view.sentences:
             for m in s.labelled("CITE"):
                 linked.citations.append(Citation(m.text, m.data["refs"], m.start, m.end, (s.start, s.end)))
