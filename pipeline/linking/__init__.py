@@ -148,6 +148,13 @@ class Walk:
         arms = self.finder.find(sentence, treatments)
         self._learn_arms(sentence, arms, study)
         scene = self._scene(sentence, arms, study)
+        found = self._relate(scene, sentence)
+        study.endpoint = (sentence.labelled("ENDPOINT") or [study.endpoint])[-1]
+        self._keep([row for row, _ in found], scene, sentence, study)
+        self._remember(sentence, arms, scene, study)
+
+    def _relate(self, scene: Scene, sentence: Sentence) -> list[tuple[Outcome, list[Outcome]]]:
+        """The relations' matches in text order, each turned into rows by its action; statistics attached."""
         found: list[tuple[Outcome, list[Outcome]]] = []
         items = scene_items(scene, sentence, self.vocabulary)
         for match in sorted(match_all(self.relations, items, self.view.text),
@@ -155,8 +162,10 @@ class Walk:
             group = ACTIONS[match.relation.action](scene, match)
             found.extend((row, group) for row in group)
         attach_statistics(sentence, found)
-        study.endpoint = (sentence.labelled("ENDPOINT") or [study.endpoint])[-1]
-        self._keep([row for row, _ in found], scene, sentence, study)
+        return found
+
+    def _remember(self, sentence: Sentence, arms: list[Treatment], scene: Scene, study: Study) -> None:
+        """What the next sentences need: the pairing values re-set, the study's treatment, a closing citation."""
         if len(scene.compared) >= 2:
             study.pairing = [a for t in scene.compared if (a := scene.study_arm.get(id(t)))] or study.pairing
         given = [a for a in arms if a.drugs and not a.generic and not is_prior(sentence, a)]

@@ -79,12 +79,8 @@ class ArmFinder:
         name, end = (cue.norm, cue.end) if cue.label == "ARM_LABEL" else self._alias_name(cue.end)
         covered = [t for t in treatments if boundary <= t.start and t.end <= cue.start and t.arm]
         named = self._label_before(sentence, cue, defined)
-        known = self.builder.groups.get(name)
-        if name and not covered and named is None and known is not None:  # 6.3个月（A组）: a label used again
-            return replace(known, start=cue.start, end=cue.end, text=name, definition="",
-                           rules=sorted(set(known.rules) | {"link.group-reuse"}))
-        if name and not covered and named is None and cue.rule in self.bare_labels:  # 随机分入短程组与长程组
-            return Treatment(cue.start, cue.end, name, (), label=name, specific=False, rules=[cue.rule])
+        if name and not covered and named is None:
+            return self._label_only(cue, name)
         if not name or not (covered or named):
             return None
         if not covered:  # 标准治疗组（下称SOC组）, Pola-R-CHP组，以下简称Pola组: a second name of one arm
@@ -94,6 +90,17 @@ class ArmFinder:
         return Treatment(covered[0].start, end, name, drugs, label=name, parts=tuple(t.drugs for t in covered),
                          specific=any(t.specific for t in covered), definition=self.text[covered[0].start:cue.start],
                          rules=sorted({r for t in covered for r in t.rules} | {cue.rule, "link.label-definition"}))
+
+    def _label_only(self, cue, name: str) -> Treatment | None:
+        """A label with nothing to define: used again (6.3个月（A组）), or listed before its treatment
+        is known (随机分入短程组与长程组)."""
+        known = self.builder.groups.get(name)
+        if known is not None:
+            return replace(known, start=cue.start, end=cue.end, text=name, definition="",
+                           rules=sorted(set(known.rules) | {"link.group-reuse"}))
+        if cue.rule in self.bare_labels:
+            return Treatment(cue.start, cue.end, name, (), label=name, specific=False, rules=[cue.rule])
+        return None
 
     def _label_before(self, sentence: Sentence, cue, defined: list[Treatment]) -> Treatment | None:
         """The label written right before a naming cue: one just defined, or a group label."""
