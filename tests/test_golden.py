@@ -35,7 +35,7 @@ def test_bundled_corpus_stays_above_its_floor(corpus_report):
     report = evaluate(corpus_report, ROOT / "corpus" / "gold")
     assert report.tables["references"].scores["f1"] == 1.0
     assert report.tables["citations"].scores["f1"] == 1.0
-    assert report.tables["trials"].scores["f1"] >= 0.80
+    assert report.tables["trials"].scores["f1"] >= 0.81
     assert report.tables["outcomes"].scores["f1"] >= 0.89
 
 
@@ -43,7 +43,7 @@ def test_bundled_corpus_stays_above_its_floor(corpus_report):
 def test_corpus_written_above_its_floor(tmp_path):
     run_batch(collect([WRITTEN / "articles"]), tmp_path)
     report = evaluate(tmp_path, WRITTEN / "gold")
-    assert report.tables["outcomes"].scores["f1"] >= 0.84, report.tables["outcomes"].scores
+    assert report.tables["outcomes"].scores["f1"] >= 0.85, report.tables["outcomes"].scores
     assert report.tables["trials"].scores["f1"] >= 0.73, report.tables["trials"].scores
     assert report.tables["references"].scores["f1"] == 1.0
     assert report.tables["citations"].scores["f1"] == 1.0
