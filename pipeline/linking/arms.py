@@ -215,9 +215,9 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
     Once a study has its arms (``known``), only randomisation or label definitions re-set them:
     a sentence of components or schedules (``化疗为A或B``, ``随后以X或安慰剂维持``) does not.
     """
-    candidates = _candidates(sentence, _apply_named_lists(sentence, arms))
-    shared = [a for a in candidates if _given_to_all(sentence, a)]
-    distinct = _distinct([a for a in candidates if a not in shared])
+    shared = [a for a in arms if _given_to_all(sentence, a)]
+    candidates = _candidates(sentence, _apply_named_lists(sentence, [a for a in arms if a not in shared]))
+    distinct = _distinct(candidates)
     distinct = [replace(a, drugs=tuple(sorted({*a.drugs, *(d for s in shared for d in s.drugs)})),
                         specific=a.specific or any(s.specific for s in shared),
                         rules=sorted(set(a.rules) | {"link.given-to-all"})) for a in distinct] if shared else distinct
@@ -238,10 +238,21 @@ def _design_part_end(sentence: Sentence) -> int:
     return min(results, default=sentence.end)
 
 
+def _synonym(sentence: Sentence, previous: Treatment | None, a: Treatment) -> bool:
+    """百悦泽®(泽布替尼,zanubrutinib): the same drug named again in brackets is one arm, not two."""
+    if previous is None or previous.label or a.label or previous.key != a.key or a.start - previous.end > 3:
+        return False
+    return not any(previous.end <= m.start < a.start for m in sentence.labelled("OR", "VS", "AND"))
+
+
 def _candidates(sentence: Sentence, arms: list[Treatment]) -> list[Treatment]:
     """Arm mentions of the design part; after a comparison cue, only what is compared."""
     until = _design_part_end(sentence)
-    candidates = [a for a in arms if (a.drugs or a.label) and not a.generic and a.start < until
+    kept: list[Treatment] = []
+    for a in arms:
+        if not _synonym(sentence, kept[-1] if kept else None, a):
+            kept.append(a)
+    candidates = [a for a in kept if (a.drugs or a.label) and not a.generic and a.start < until
                   and not is_prior(sentence, a) and not _is_component(sentence, a)]
     cues = [m.end for m in sentence.labelled("VS", "DESIGN") if m.label == "VS" or m.norm == "randomized"]
     after = [a for a in candidates if cues and a.start >= cues[0]]
