@@ -51,7 +51,7 @@ class Walk:
         self.view, self.words, self.relations = view, words, relations
         self.vocabulary = vocabulary(relations) | {"ARM"}
         self.builder = TreatmentBuilder(view.text, words)
-        self.finder = ArmFinder(view.text, words, self.builder)
+        self.finder = ArmFinder(view.text, self.builder)
         self.cites = citations_by_block(view)
         self.studies: list[Study] = []
         self.by_trial: dict[str, Study] = {}
@@ -201,7 +201,7 @@ class Walk:
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""
-        designed = [] if study.rows else design_arms(sentence, arms, self.view.text, len(study.arms))
+        designed = [] if study.rows else design_arms(sentence, arms, len(study.arms))
         if designed:
             designed, study.settled = with_backbone(designed, sentence, self.view, self.words)
             study.set_arms(designed, sentence)
@@ -221,7 +221,7 @@ class Walk:
             resolved, arm = _resolve(study, a)
             if arm is not None:
                 study_arm[id(resolved)] = arm
-            if is_reference(sentence, a, self.view.text):
+            if is_reference(sentence, a):
                 refs.add(id(resolved))
             items.append(Item("ARM", a.start, a.end, resolved))
         default = study.arms[0].as_treatment(sentence.start, sentence.start, study.arms[0].text, "link.study-arm") \

@@ -14,7 +14,6 @@ from dataclasses import replace
 from .studies import Arm, Study, arm_of
 from .text import Sentence
 from .treatments import Treatment, TreatmentBuilder
-from .words import Words
 
 QUOTES = "“”\"'「」『』‘’"
 NAME_STOPS = set("()（）,，;；。:：、 ") | set(QUOTES)
@@ -31,9 +30,8 @@ EACH_GAP = 3  # 均联合化疗, 均接受X: characters from 均 to the treatmen
 class ArmFinder:
     """Finds arm mentions sentence by sentence; aliases learned hold for the rest of the article."""
 
-    def __init__(self, text: str, words: Words, builder: TreatmentBuilder):
+    def __init__(self, text: str, builder: TreatmentBuilder):
         self.text = text
-        self.words = words
         self.builder = builder
         self.aliases: dict[str, Treatment] = {}
         self.bare_labels = BARE_LABELS
@@ -156,7 +154,7 @@ def _outermost(arms: list[Treatment]) -> list[Treatment]:
     return kept
 
 
-def is_reference(sentence: Sentence, arm: Treatment, text: str) -> bool:
+def is_reference(sentence: Sentence, arm: Treatment) -> bool:
     """``与安慰剂相比``, ``相较单纯化疗``, ``以C组为对照``: the arm the others are compared with."""
     for cue in sentence.labelled("REF_BEFORE"):
         if 0 <= arm.start - cue.end <= REF_WINDOW - 2:
@@ -209,7 +207,7 @@ def defined_labels(arms: list[Treatment], in_sentence: bool = True) -> list[Trea
             and not REUSED & set(a.rules)]
 
 
-def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int = 0) -> list[Arm]:
+def design_arms(sentence: Sentence, arms: list[Treatment], known: int = 0) -> list[Arm]:
     """The arms a design sentence gives, in the order written, or [] if it is not one.
 
     Once a study has its arms (``known``), only randomisation or label definitions re-set them:
@@ -226,7 +224,7 @@ def design_arms(sentence: Sentence, arms: list[Treatment], text: str, known: int
         return []
     if len(defined) >= 2:  # 研究组/常规组 defined: a bare 诱导化疗 beside them is not a third arm
         distinct = [a for a in distinct if a.label or a.specific]
-    return [_with_role(sentence, a, text) for a in _placebo_add_on(distinct)]
+    return [_with_role(sentence, a) for a in _placebo_add_on(distinct)]
 
 
 def _design_part_end(sentence: Sentence) -> int:
@@ -305,9 +303,9 @@ def _is_design(sentence: Sentence, defined: int, known: int) -> bool:
     return strong or (known < 2 and bool(labels & DESIGN_CUES))
 
 
-def _with_role(sentence: Sentence, a: Treatment, text: str) -> Arm:
+def _with_role(sentence: Sentence, a: Treatment) -> Arm:
     arm = arm_of(a)
-    if is_reference(sentence, a, text):
+    if is_reference(sentence, a):
         arm.role = arm.role or "control"
     elif "placebo" in a.drugs:
         arm.role = arm.role or "placebo"
