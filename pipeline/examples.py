@@ -15,6 +15,7 @@ from functools import cached_property
 
 import regex
 
+from .evaluating.matching import number
 from .rules import WORD_LISTS, Rule, RuleSet
 
 
@@ -166,23 +167,18 @@ ROW = regex.compile(r"(?P<endpoint>[A-Z]+)\s+(?P<measure>median|rate|hr|or)(?:@(
                     r"(?P<value>NR|[\d.]+)\s*->\s*(?P<drugs>[^()]*?)\s*(?:\(cmp=(?P<cmp>[^)]*)\))?")
 
 
-def _decimal(text: str) -> str:
-    """9.0 and 9 are one number (SCHEMA: numbers match as decimals)."""
-    return f"{float(text):g}" if text else ""
-
-
 def parse_row(text: str) -> tuple[str, ...]:
     """``OS hr 0.74 -> a+b (cmp=c)`` (value ``NR``: not reached) as a row key; ValueError names the form."""
     m = ROW.fullmatch(text.strip())
     if m is None:
         raise ValueError(f"cannot read row {text!r}: expected 'ENDPOINT measure[@months] value -> drugs (cmp=...)'")
-    value = "" if m["value"] == "NR" else _decimal(m["value"])
-    return (m["endpoint"], m["measure"], _decimal(m["months"] or ""), value, m["drugs"].strip(), (m["cmp"] or "").strip())
+    value = "" if m["value"] == "NR" else number(m["value"])
+    return (m["endpoint"], m["measure"], number(m["months"] or ""), value, m["drugs"].strip(), (m["cmp"] or "").strip())
 
 
 def _row_key(row: dict) -> tuple[str, ...]:
-    value = "" if row.get("qualifier") == "NR" else _decimal(str(row.get("value") or ""))
-    return (row["endpoint"], row["measure"], _decimal(str(row.get("timepoint_months") or "")), value,
+    value = "" if row.get("qualifier") == "NR" else number(str(row.get("value") or ""))
+    return (row["endpoint"], row["measure"], number(str(row.get("timepoint_months") or "")), value,
             row.get("drugs") or "", row.get("comparator_drugs") or "")
 
 

@@ -195,9 +195,9 @@ class Walk:
             if m.data.get("term"):
                 self.recoded[m.data["term"]] = m
         if any(m.text in self.recoded for m in sentence.labelled("ENDPOINT")):
-            sentence.mentions = [replace(m, norm=self.recoded[m.text].norm, rule=self.recoded[m.text].rule)
-                                 if m.label == "ENDPOINT" and m.text in self.recoded else m for m in sentence.mentions]
-            sentence._by_label = None
+            sentence.replace_mentions([replace(m, norm=self.recoded[m.text].norm, rule=self.recoded[m.text].rule)
+                                       if m.label == "ENDPOINT" and m.text in self.recoded else m
+                                       for m in sentence.mentions])
 
     def _learn_arms(self, sentence: Sentence, arms: list[Treatment], study: Study) -> None:
         """A design sentence sets the arms (until numbers freeze them); one treatment with a study cue, one arm."""

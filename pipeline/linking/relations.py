@@ -114,11 +114,11 @@ def _gaps_ok(text: str, items: list[Item], first: int, last: int, relation: Rela
 def match_all(relations: list[Relation], items: list[Item], source: str) -> list[Match]:
     """Run every relation over the items; each number goes to the first relation that takes it."""
     labels = [item.label for item in items]
+    text, offsets = _sequence(labels)  # lower-casing a taken label keeps every offset
     found: list[Match] = []
     for relation in relations:
         position = 0
         while True:
-            text, offsets = _sequence(labels)
             m = relation.compiled.search(text, position)
             if m is None:
                 break
@@ -131,6 +131,7 @@ def match_all(relations: list[Relation], items: list[Item], source: str) -> list
             for index in range(first, last + 1):
                 if labels[index] in VALUE_LABELS:
                     labels[index] = labels[index].lower()  # taken: no later relation sees it
+            text = "".join(label + " " for label in labels)
             position = m.end()
     return found
 

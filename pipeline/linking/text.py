@@ -41,6 +41,10 @@ class Sentence:
         """Index of the clause that holds a character offset."""
         return max(0, bisect_left(self.clause_starts, offset + 1) - 1)
 
+    def replace_mentions(self, mentions: list[Mention]) -> None:
+        """The sentence read anew (an endpoint the article redefined): the label index is rebuilt."""
+        self.mentions, self._by_label = mentions, None
+
     def labelled(self, *labels: str) -> list[Mention]:
         """Mentions with these labels, in text order (asked hundreds of times per article)."""
         if len(labels) > 1:
